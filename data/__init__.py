@@ -1,0 +1,1 @@
+"""Small committed artefacts: the course tokenizer and trained checkpoints (safetensors + JSON card)."""

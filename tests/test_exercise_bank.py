@@ -1,0 +1,37 @@
+"""Every exercise of the course: its reference passes, each known mistake is caught by name."""
+
+import pytest
+
+from helpers.exercises import REGISTRY, evaluate, get
+
+get("00.softmax")  # loads the bank, so the registry below is complete
+NAMES = sorted(REGISTRY)
+
+
+def test_the_notebooks_exercises_are_registered():
+    assert "00.softmax" in NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_solution_passes(name):
+    result = evaluate(name, get(name).reference)
+    assert result.passed, result.message
+
+
+@pytest.mark.parametrize(
+    ("name", "index"),
+    [(name, i) for name in NAMES for i in range(len(REGISTRY[name].mistakes))],
+)
+def test_each_known_mistake_is_rejected_with_its_hint(name, index):
+    mistake = get(name).mistakes[index]
+    result = evaluate(name, mistake.wrong)
+    assert result.status == "wrong", f"{name}: mistake {index} passed the check"
+    assert mistake.hint in result.message
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cases_are_seeded(name):
+    """Cases are rebuilt for every run; they must be the same each time."""
+    first, second = get(name).cases(), get(name).cases()
+    assert evaluate(name, lambda *args: get(name).reference(*args)).passed
+    assert repr(first) == repr(second)

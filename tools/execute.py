@@ -1,0 +1,49 @@
+"""Re-execute notebooks in place, top to bottom, the way the tests will compare them.
+
+Usage: python tools/execute.py notebooks/00_start_here.ipynb [...]
+Runs each notebook in a fresh `python3` kernel from the notebooks/ folder with
+COURSE_DEVICE=cpu (so stored outputs match on any machine), drops the saved widget state
+(large, and rebuilt when the notebook runs), and prints how long each notebook took.
+"""
+
+import os
+import pathlib
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+TIMEOUT_PER_CELL_S = 600
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def execute(path: pathlib.Path) -> float:
+    """Execute one notebook in place; return its wall time in seconds."""
+    nb = nbformat.read(path, as_version=4)
+    os.environ.setdefault("COURSE_DEVICE", "cpu")
+    client = NotebookClient(
+        nb,
+        timeout=TIMEOUT_PER_CELL_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = KERNELSPEC
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(paths: list[str]) -> None:
+    if not paths:
+        sys.exit("usage: python tools/execute.py NOTEBOOK.ipynb [...]")
+    for name in paths:
+        seconds = execute(pathlib.Path(name))
+        print(f"{name}: executed in {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
