@@ -3,6 +3,7 @@ has the course's dependencies (as Colab has torch & co.) but not helpers, and CO
 pointing at a git copy of this checkout. Runs offline: pip may not reach an index.
 """
 
+import json
 import os
 import pathlib
 import subprocess
@@ -96,10 +97,19 @@ def test_in_colab_it_installs_once_then_stays_quiet(colab, repo_copy):
     second = _run(python, SETUP_CELL, env, cwd)
     assert second.returncode == 0 and second.stdout == "" and second.stderr == ""
 
-    probe = "import helpers, importlib.resources as r; print(helpers.__file__)"
+    probe = (
+        "import helpers, helpers.checkpoints as c, helpers.exercises as e, json\n"
+        "print(helpers.__file__)\n"
+        "print(json.dumps(sorted(p.name for p in c.data_dir().iterdir())))\n"
+        "e.check('00.softmax', lambda x, t: x)"
+    )
     imported = _run(python, probe, env, cwd)
     assert imported.returncode == 0, imported.stderr[-2000:]
-    assert imported.stdout.splitlines()[0].startswith(str(venv_site))
+    where, data, checked = imported.stdout.splitlines()
+    assert where.startswith(str(venv_site))
+    shipped = {p.name for p in (repo_copy / "data").glob("*.*") if p.suffix != ".py"}
+    assert shipped <= set(json.loads(data)), "data/ did not ship with the package"
+    assert checked.startswith("❌ 00.softmax"), checked
     # Only the course was installed: Colab's own torch, transformers, ... were left alone.
     added = sorted(p.name for p in venv_site.iterdir() if p.name != "preinstalled.pth")
     assert all(name == "helpers" or name.startswith(COURSE_DIST) for name in added), added

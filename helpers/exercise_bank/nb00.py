@@ -1,18 +1,9 @@
-"""The course's exercises, one section per notebook.
-
-Each reference solution is registered with `@exercise(name, cases, mistakes)`; `cases`
-returns fresh, seeded argument tuples, and each `Mistake` computes what a typical wrong
-answer gives, so the check can name it. The notebooks show the skeletons; tests prove that
-each reference passes and each mistake is caught (tests/test_exercise_bank.py).
-"""
+"""Exercises of notebook 00: start here."""
 
 import numpy as np
 
 from helpers.exercises import Mistake, exercise
 from helpers.softmax import softmax
-
-# ----------------------------------------------------------------------------------------------
-# 00 start here
 
 
 def _softmax_cases():
