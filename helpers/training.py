@@ -1,0 +1,176 @@
+"""Training a GPT on unlabelled text: next-token prediction (notebook 07, `make checkpoints`).
+
+The whole recipe in one readable loop, nanoGPT style: random windows of the token stream as
+batches (y is x shifted by one token), cross-entropy on every position, AdamW with weight decay
+on the matrices only, a linear warm-up then a cosine decay of the learning rate, gradient
+clipping, and an evaluation on held-out text every few steps. Everything random is drawn from
+one seeded generator, so a run is repeatable.
+"""
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+from tqdm.auto import tqdm
+
+from helpers.gpt import GPT, lm_loss
+
+
+@dataclass
+class TrainConfig:
+    """How to train: every knob of the loop, with the values the mini GPT was trained with."""
+
+    steps: int = 1000  # optimizer steps
+    batch_size: int = 32  # sequences per step
+    lr: float = 3e-3  # peak learning rate, reached at the end of the warm-up
+    min_lr: float = 3e-4  # learning rate at the end of the cosine decay
+    warmup_steps: int = 50  # linear warm-up from 0 to lr
+    weight_decay: float = 0.1  # AdamW decay, applied to weight matrices only
+    grad_clip: float = 1.0  # clip the global gradient norm to this
+    eval_every: int = 100  # steps between evaluations on held-out text (and at the end)
+    eval_batches: int = 8  # batches averaged per evaluation
+    seed: int = 0  # seeds the batches (the model's init has its own seed)
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "eval_every", "eval_batches"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not isinstance(self.warmup_steps, int) or not 0 <= self.warmup_steps <= self.steps:
+            raise ValueError(
+                f"warmup_steps must be in [0, steps={self.steps}], got {self.warmup_steps!r}"
+            )
+        if not 0 < self.min_lr <= self.lr:
+            raise ValueError(f"need 0 < min_lr <= lr, got min_lr={self.min_lr}, lr={self.lr}")
+        if not self.grad_clip > 0 or self.weight_decay < 0:
+            raise ValueError("grad_clip must be > 0 and weight_decay >= 0")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class History:
+    """What a run measured: losses, learning rates and speed."""
+
+    train_loss: list[float] = field(default_factory=list)  # every step
+    lr: list[float] = field(default_factory=list)  # every step
+    eval_steps: list[int] = field(default_factory=list)  # steps at which we evaluated
+    val_loss: list[float] = field(default_factory=list)  # held-out loss at those steps
+    tokens_per_s: float = 0.0  # training throughput (evaluations not counted)
+
+
+def learning_rate(step: int, config: TrainConfig) -> float:
+    """Linear warm-up to `lr`, then cosine decay to `min_lr` at the last step."""
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    span = max(1, config.steps - 1 - config.warmup_steps)
+    progress = min(1.0, (step - config.warmup_steps) / span)
+    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def encode_stories(text: str, tokenizer) -> torch.Tensor:
+    """One token stream (N,) of the stories in `text` (separated by blank lines), each followed
+    by the tokenizer's end-of-text token, so the model learns where a story ends."""
+    if tokenizer.eos_id is None:
+        raise ValueError("tokenizer must have an end-of-text token (eos_id), got None")
+    ids: list[int] = []
+    for story in text.split("\n\n"):
+        if story.strip():
+            ids.extend(tokenizer.encode(story.strip()))
+            ids.append(tokenizer.eos_id)
+    if not ids:
+        raise ValueError("text must contain at least one story")
+    return torch.tensor(ids, dtype=torch.long)
+
+
+def get_batch(ids: torch.Tensor, batch_size: int, context_length: int, generator: torch.Generator):
+    """Random windows of the token stream `ids` (N,): inputs x and targets y, both (B, T).
+
+    y is x shifted by one token: at every position the model learns to predict the next one.
+    """
+    if ids.dim() != 1 or len(ids) < context_length + 1:
+        raise ValueError(
+            "ids must be a 1-D token stream of at least context_length + 1 = "
+            f"{context_length + 1} tokens, got shape {tuple(ids.shape)}"
+        )
+    starts = torch.randint(len(ids) - context_length, (batch_size,), generator=generator)
+    x = torch.stack([ids[s : s + context_length] for s in starts.tolist()])  # (B, T)
+    y = torch.stack([ids[s + 1 : s + 1 + context_length] for s in starts.tolist()])  # (B, T)
+    return x, y
+
+
+@torch.no_grad()
+def estimate_loss(model: GPT, ids: torch.Tensor, batches: int, batch_size: int, seed: int = 0):
+    """Mean next-token loss of `model` on `batches` random batches of `ids` (eval mode)."""
+    was_training = model.training
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    device = next(model.parameters()).device
+    losses = []
+    for _ in range(batches):
+        x, y = get_batch(ids, batch_size, model.config.context_length, generator)
+        losses.append(lm_loss(model(x.to(device)), y.to(device)).item())
+    model.train(was_training)
+    return sum(losses) / len(losses)
+
+
+def make_optimizer(model: GPT, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW that decays weight matrices and embeddings but not biases and layer norms."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.95))
+
+
+def train_gpt(
+    model: GPT,
+    train_ids: torch.Tensor,
+    val_ids: torch.Tensor,
+    config: TrainConfig,
+    progress: bool = True,
+    on_eval: Callable[[int, GPT, History], None] | None = None,
+) -> History:
+    """Train `model` in place on the token stream `train_ids`; evaluate on `val_ids`.
+
+    Shows a tqdm progress bar unless progress=False; after each evaluation calls
+    on_eval(step, model, history), e.g. to sample text or save a snapshot.
+    """
+    device = next(model.parameters()).device
+    generator = torch.Generator().manual_seed(config.seed)
+    optimizer = make_optimizer(model, config)
+    history = History()
+    T = model.config.context_length
+    train_seconds = 0.0
+    model.train()
+    bar = tqdm(range(config.steps), desc="training", disable=not progress)
+    for step in bar:
+        start = time.perf_counter()
+        lr = learning_rate(step, config)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = get_batch(train_ids, config.batch_size, T, generator)
+        loss = lm_loss(model(x.to(device)), y.to(device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        train_seconds += time.perf_counter() - start
+        history.train_loss.append(loss.item())
+        history.lr.append(lr)
+        last = step == config.steps - 1
+        if (step + 1) % config.eval_every == 0 or last:
+            val = estimate_loss(model, val_ids, config.eval_batches, config.batch_size)
+            history.eval_steps.append(step + 1)
+            history.val_loss.append(val)
+            bar.set_postfix(train=f"{loss.item():.3f}", val=f"{val:.3f}")
+            if on_eval is not None:
+                on_eval(step + 1, model, history)
+    history.tokens_per_s = config.steps * config.batch_size * T / max(train_seconds, 1e-9)
+    model.eval()
+    return history

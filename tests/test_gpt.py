@@ -1,0 +1,455 @@
+"""Tests for helpers.gpt: the course GPT, its KV cache, and its transformers interop.
+
+Cross-checks against code we did not write: transformers' GPT2LMHeadModel (logits, loss,
+parameter count, generate) and `pipeline("text-generation")` loading our exported folder.
+"""
+
+import json
+import math
+
+import huggingface_hub.constants
+import pytest
+import torch
+import transformers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+from helpers.bench_train import measure_training_throughput
+from helpers.gpt import (
+    GPT,
+    GPTConfig,
+    KVCache,
+    export_pretrained,
+    from_transformers,
+    lm_loss,
+    to_transformers,
+)
+
+SMALL = GPTConfig(vocab_size=97, context_length=24, n_layer=2, n_head=4, d_model=32)
+CONFIGS = [
+    SMALL,
+    GPTConfig(vocab_size=300, context_length=40, n_layer=3, n_head=2, d_model=48, bias=False),
+    GPTConfig(vocab_size=512, context_length=64, n_layer=4, n_head=8, d_model=64),
+]
+
+
+def _model(config: GPTConfig = SMALL, seed: int = 0) -> GPT:
+    return GPT(config, seed=seed).eval()
+
+
+def _scramble(model: torch.nn.Module, seed: int = 2) -> torch.nn.Module:
+    """Give every parameter large random values (norm scales near 1), so activations reach the
+    range where details matter: e.g. exact vs tanh GELU differ by up to ~5e-4 there, but not
+    at GPT-2's small init."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            noise = torch.randn(p.shape, generator=gen)
+            is_norm_scale = p.dim() == 1 and ".ln_" in name and name.endswith("weight")
+            p.copy_(1.0 + 0.2 * noise if is_norm_scale else 0.3 * noise)
+    return model
+
+
+def _ids(config: GPTConfig, B: int, T: int, seed: int = 1) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randint(0, config.vocab_size, (B, T), generator=gen)
+
+
+# ---------------------------------------------------------------------------------------------
+# config
+
+
+def test_config_round_trips_through_json():
+    config = GPTConfig(vocab_size=300, context_length=40, n_layer=3, n_head=2, d_model=48)
+    text = json.dumps(config.to_dict())
+    assert GPTConfig.from_dict(json.loads(text)) == config
+    assert config.head_dim == 24
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(d_model=30, n_head=4), ["d_model", "n_head", "30", "4"]),
+        (dict(vocab_size=0), ["vocab_size", "positive"]),
+        (dict(n_layer=-1), ["n_layer"]),
+        (dict(context_length=2.5), ["context_length"]),
+        (dict(n_head=True), ["n_head"]),
+        (dict(dropout=1.0), ["dropout", "[0, 1)"]),
+        (dict(dropout=-0.1), ["dropout"]),
+        (dict(bias=1), ["bias"]),
+    ],
+)
+def test_config_rejects_bad_values(kwargs, words):
+    with pytest.raises(ValueError) as err:
+        GPTConfig(**kwargs)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_config_from_dict_rejects_unknown_keys():
+    with pytest.raises(ValueError, match="n_embd"):
+        GPTConfig.from_dict({"n_embd": 64})
+
+
+# ---------------------------------------------------------------------------------------------
+# transformers' GPT2LMHeadModel computes the same function
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"L{c.n_layer}H{c.n_head}C{c.d_model}")
+def test_logits_match_gpt2lmheadmodel(config):
+    model = _scramble(_model(config))
+    hf = to_transformers(model)
+    assert isinstance(hf, transformers.GPT2LMHeadModel) and not hf.training
+    idx = _ids(config, B=3, T=config.context_length)
+    with torch.no_grad():
+        ours, theirs = model(idx), hf(input_ids=idx).logits
+    max_diff = (ours - theirs).abs().max().item()
+    print(f"max |ours - GPT2LMHeadModel| logits for {config}: {max_diff:.2e}")
+    assert ours.shape == (3, config.context_length, config.vocab_size)
+    assert max_diff <= 1e-4
+
+
+def test_converted_weights_are_copies_not_shared():
+    model = _model()
+    hf = to_transformers(model)
+    with torch.no_grad():
+        hf.transformer.wte.weight.add_(1.0)
+    assert not torch.equal(hf.transformer.wte.weight, model.transformer.wte.weight)
+
+
+def test_from_transformers_loads_a_model_transformers_initialised():
+    hf_config = transformers.GPT2Config(
+        vocab_size=61,
+        n_positions=20,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        activation_function="gelu_new",
+        bos_token_id=0,
+        eos_token_id=0,
+    )
+    hf = _scramble(transformers.GPT2LMHeadModel(hf_config).eval())
+    model = from_transformers(hf)
+    assert model.config == GPTConfig(
+        vocab_size=61, context_length=20, n_layer=2, n_head=2, d_model=32, dropout=0.1
+    )
+    assert not model.training
+    idx = _ids(model.config, B=2, T=20)
+    with torch.no_grad():
+        assert (model(idx) - hf(input_ids=idx).logits).abs().max() <= 1e-4
+    # and back again: the round trip is exact
+    back = to_transformers(model)
+    for name, value in hf.state_dict().items():
+        assert torch.equal(value, back.state_dict()[name]), name
+
+
+def test_from_transformers_rejects_what_we_cannot_express():
+    hf = transformers.GPT2LMHeadModel(
+        transformers.GPT2Config(
+            vocab_size=50, n_positions=8, n_embd=16, n_layer=1, n_head=2, activation_function="relu"
+        )
+    )
+    with pytest.raises(ValueError, match="activation_function"):
+        from_transformers(hf)
+    with pytest.raises(TypeError):
+        from_transformers(_model())
+
+
+def test_to_transformers_checks_token_ids():
+    with pytest.raises(ValueError, match=r"eos_token_id must be in \[0, 97\)"):
+        to_transformers(_model(), eos_token_id=97)
+
+
+def test_lm_loss_equals_transformers_loss():
+    model = _model()
+    hf = to_transformers(model)
+    idx = _ids(SMALL, B=3, T=16)
+    with torch.no_grad():
+        ours = lm_loss(model(idx)[:, :-1], idx[:, 1:])  # predict token t+1 from tokens <= t
+        theirs = hf(input_ids=idx, labels=idx).loss  # transformers shifts the labels itself
+    assert torch.allclose(ours, theirs, atol=1e-5)
+    uniform = torch.zeros(2, 5, 7)
+    assert math.isclose(
+        lm_loss(uniform, torch.zeros(2, 5, dtype=torch.long)).item(), math.log(7), rel_tol=1e-6
+    )
+    with pytest.raises(ValueError, match="targets"):
+        lm_loss(uniform, torch.zeros(2, 4, dtype=torch.long))
+
+
+# ---------------------------------------------------------------------------------------------
+# export for transformers.pipeline
+
+
+def _tiny_tokenizer() -> Tokenizer:
+    """A byte-level BPE (~300 tokens) trained on a few KB of text, like the course's."""
+    words = "the a cat dog bird sat ran flew on over under mat park tree and then slowly".split()
+    gen = torch.Generator().manual_seed(0)
+    picks = torch.randint(0, len(words), (1200,), generator=gen).tolist()
+    text = " ".join(words[i] for i in picks)  # ~6 KB
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=300,
+        special_tokens=["<|endoftext|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator([text], trainer)
+    return tok
+
+
+def _greedy(model: GPT, ids: list[int], n_new: int, eos_id: int) -> list[int]:
+    """Our own greedy decoding with the KV cache: argmax, stop at eos."""
+    cache = model.new_kv_cache(batch_size=1)
+    logits = model(torch.tensor([ids]), kv_cache=cache)
+    out = []
+    for _ in range(n_new):
+        next_id = int(logits[0, -1].argmax())
+        out.append(next_id)
+        if next_id == eos_id:
+            break
+        logits = model(torch.tensor([[next_id]]), kv_cache=cache)
+    return out
+
+
+@pytest.mark.parametrize("wrap", [False, True], ids=["Tokenizer", "PreTrainedTokenizerFast"])
+def test_export_loads_offline_in_pipeline_and_generates_our_greedy_text(
+    tmp_path, monkeypatch, wrap
+):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    tok = _tiny_tokenizer()
+    assert 250 < tok.get_vocab_size() <= 300
+    model = _model(GPTConfig(vocab_size=300, context_length=32, n_layer=2, n_head=4, d_model=64))
+    tokenizer = tok
+    if wrap:
+        tokenizer = transformers.PreTrainedTokenizerFast(
+            tokenizer_object=tok, eos_token="<|endoftext|>"
+        )
+    folder = export_pretrained(model, tokenizer, tmp_path / "mini-gpt")
+    assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
+
+    pipe = transformers.pipeline("text-generation", model=str(folder))
+    eos_id = tok.token_to_id("<|endoftext|>")
+    assert pipe.model.config.eos_token_id == eos_id and pipe.tokenizer.eos_token_id == eos_id
+    prompt = "the cat sat on"
+    n_new = 10
+    out = pipe(prompt, max_new_tokens=n_new, do_sample=False, return_tensors=True)
+    generated = out[0]["generated_token_ids"]
+    prompt_ids = tok.encode(prompt).ids
+    assert generated[: len(prompt_ids)] == prompt_ids
+    with torch.no_grad():
+        ours = _greedy(model, prompt_ids, n_new, eos_id)
+    assert generated[len(prompt_ids) :] == ours
+    text = pipe(prompt, max_new_tokens=n_new, do_sample=False, return_full_text=False)
+    assert text[0]["generated_text"] == tok.decode(ours)
+
+
+def test_export_rejects_a_tokenizer_that_does_not_fit(tmp_path):
+    tok = _tiny_tokenizer()
+    with pytest.raises(ValueError, match="vocab_size=97"):
+        export_pretrained(_model(), tok, tmp_path)
+    big = _model(GPTConfig(vocab_size=300, context_length=8, n_layer=1, n_head=1, d_model=8))
+    with pytest.raises(ValueError, match="eos_token"):
+        export_pretrained(big, tok, tmp_path, eos_token="<eos>")
+    with pytest.raises(TypeError, match="tokenizer"):
+        export_pretrained(big, "gpt2", tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# causality and batching
+
+
+def test_no_peeking_future_tokens_do_not_change_earlier_logits():
+    model = _model()
+    idx = _ids(SMALL, B=2, T=SMALL.context_length)
+    with torch.no_grad():
+        logits = model(idx)
+        for t in (0, 5, SMALL.context_length - 2):
+            changed = idx.clone()
+            changed[:, t + 1 :] = (changed[:, t + 1 :] + 1) % SMALL.vocab_size
+            new = model(changed)
+            # exactly equal: masked positions contribute exactly zero weight
+            assert torch.equal(new[:, : t + 1], logits[:, : t + 1])
+            assert not torch.allclose(new[:, t + 1 :], logits[:, t + 1 :])
+
+
+def test_batch_equals_rows_one_by_one():
+    model = _model()
+    idx = _ids(SMALL, B=4, T=17)
+    with torch.no_grad():
+        batch = model(idx)
+        rows = torch.cat([model(idx[i : i + 1]) for i in range(4)])
+    assert torch.allclose(batch, rows, atol=1e-5, rtol=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# KV cache
+
+
+@pytest.mark.parametrize("chunks", [[1] * 24, [5, 1, 3, 1, 1, 8, 2, 3], [24], [1, 23]])
+def test_kv_cache_matches_full_forward(chunks):
+    model = _model()
+    idx = _ids(SMALL, B=2, T=sum(chunks))
+    cache = model.new_kv_cache(batch_size=2)
+    buffers = [k.data_ptr() for k in cache.keys]
+    with torch.no_grad():
+        full = model(idx)
+        parts, start = [], 0
+        for size in chunks:
+            assert cache.length == start
+            parts.append(model(idx[:, start : start + size], kv_cache=cache))
+            start += size
+    assert cache.length == SMALL.context_length
+    assert [k.data_ptr() for k in cache.keys] == buffers  # appended in place, no reallocation
+    diff = (torch.cat(parts, dim=1) - full).abs().max().item()
+    assert diff <= 1e-5, diff
+
+
+def test_kv_cache_buffers_are_preallocated():
+    cache = _model().new_kv_cache(batch_size=3)
+    assert isinstance(cache, KVCache) and cache.length == 0
+    assert len(cache.keys) == len(cache.values) == SMALL.n_layer
+    assert cache.keys[0].shape == (3, SMALL.n_head, SMALL.context_length, SMALL.head_dim)
+    assert cache.keys[0].dtype == torch.float32
+
+
+def test_kv_cache_overflow_raises_and_leaves_the_cache_usable():
+    model = _model()
+    idx = _ids(SMALL, B=1, T=SMALL.context_length)
+    cache = model.new_kv_cache(batch_size=1)
+    with torch.no_grad():
+        model(idx[:, :20], kv_cache=cache)
+        with pytest.raises(ValueError, match="context_length=24"):
+            model(idx[:, :5], kv_cache=cache)  # 20 + 5 > 24
+        assert cache.length == 20
+        last = model(idx[:, 20:], kv_cache=cache)  # the remaining 4 still fit
+        assert torch.allclose(last, model(idx)[:, 20:], atol=1e-5)
+        with pytest.raises(ValueError, match="context_length=24"):
+            model(idx[:, :1], kv_cache=cache)
+    cache.reset()
+    assert cache.length == 0
+
+
+def test_kv_cache_must_match_the_batch():
+    model = _model()
+    cache = model.new_kv_cache(batch_size=2)
+    with pytest.raises(ValueError, match="batch_size=2"):
+        model(_ids(SMALL, B=3, T=4), kv_cache=cache)
+    with pytest.raises(ValueError, match="batch_size"):
+        model.new_kv_cache(batch_size=0)
+    with pytest.raises(TypeError, match="KVCache"):
+        model(_ids(SMALL, B=1, T=4), kv_cache=[])
+
+
+# ---------------------------------------------------------------------------------------------
+# weights and parameter counts
+
+
+def test_lm_head_is_tied_to_the_token_embedding():
+    model = GPT(SMALL, seed=0)
+    assert model.lm_head.weight is model.transformer.wte.weight
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    idx = _ids(SMALL, B=2, T=8)
+    lm_loss(model(idx), idx).backward()
+    opt.step()
+    assert model.lm_head.weight is model.transformer.wte.weight
+    hf = to_transformers(model)
+    assert hf.lm_head.weight.data_ptr() == hf.transformer.wte.weight.data_ptr()
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_parameter_count_matches_hand_formula(bias):
+    V, L, n_layer, C = 300, 40, 3, 48
+    model = GPT(GPTConfig(V, L, n_layer, n_head=4, d_model=C, bias=bias))
+    b = 1 if bias else 0
+    attention = (C * 3 * C + b * 3 * C) + (C * C + b * C)  # fused qkv + output projection
+    mlp = (C * 4 * C + b * 4 * C) + (4 * C * C + b * C)
+    norms = 2 * (C + b * C)
+    expected = V * C + L * C + n_layer * (attention + mlp + norms) + (C + b * C)  # + final norm
+    assert model.num_parameters() == expected
+    assert model.num_parameters(exclude_position_embeddings=True) == expected - L * C
+    parts = model.parameter_breakdown()
+    assert parts == {
+        "token_embedding": V * C,
+        "position_embedding": L * C,
+        "attention": n_layer * attention,
+        "mlp": n_layer * mlp,
+        "layer_norm": n_layer * norms + C + b * C,
+        "lm_head": 0,
+        "total": expected,
+    }
+    if bias:  # transformers counts the same (its tied head also counts once)
+        assert to_transformers(model).num_parameters() == expected
+
+
+def test_init_is_gpt2_style_and_seeded():
+    config = GPTConfig(vocab_size=256, context_length=64, n_layer=8, n_head=4, d_model=128)
+    before = torch.random.get_rng_state()
+    a, b, c = GPT(config, seed=3), GPT(config, seed=3), GPT(config, seed=4)
+    assert torch.equal(torch.random.get_rng_state(), before)  # the global RNG is untouched
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    assert not torch.equal(a.transformer.wte.weight, c.transformer.wte.weight)
+    block = a.transformer.h[0]
+    assert abs(block.attn.c_attn.weight.std().item() - 0.02) < 0.001
+    assert abs(block.mlp.c_proj.weight.std().item() - 0.02 / math.sqrt(16)) < 0.0005
+    assert abs(block.attn.c_proj.weight.std().item() - 0.02 / math.sqrt(16)) < 0.0005
+    assert torch.equal(block.attn.c_attn.bias, torch.zeros_like(block.attn.c_attn.bias))
+
+
+def test_dropout_only_in_training_mode():
+    config = GPTConfig(
+        vocab_size=50, context_length=16, n_layer=2, n_head=2, d_model=16, dropout=0.2
+    )
+    model = GPT(config, seed=0)
+    idx = _ids(config, B=2, T=16)
+    with torch.no_grad():
+        assert not torch.equal(model.train()(idx), model(idx))
+        assert torch.equal(model.eval()(idx), model(idx))
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input
+
+
+@pytest.mark.parametrize(
+    "idx, error, words",
+    [
+        (torch.tensor([[1, 97]]), ValueError, ["[0, 97)"]),
+        (torch.tensor([[-1, 3]]), ValueError, ["[0, 97)"]),
+        (torch.zeros(1, 25, dtype=torch.long), ValueError, ["context_length=24"]),
+        (torch.zeros(5, dtype=torch.long), ValueError, ["2-D"]),
+        (torch.zeros(1, 2, 3, dtype=torch.long), ValueError, ["2-D"]),
+        (torch.zeros(1, 5), ValueError, ["torch.long"]),
+        (torch.zeros(1, 0, dtype=torch.long), ValueError, ["at least one token"]),
+        ([[1, 2, 3]], TypeError, ["torch.Tensor"]),
+    ],
+)
+def test_bad_input_raises(idx, error, words):
+    with pytest.raises(error) as err:
+        _model()(idx)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_gpt_needs_a_config():
+    with pytest.raises(TypeError, match="GPTConfig"):
+        GPT({"vocab_size": 10})
+
+
+# ---------------------------------------------------------------------------------------------
+# the training-throughput measurement (its figures are for `make bench`; here only that it works)
+
+
+def test_measure_training_throughput_runs_both_models_on_the_same_batches():
+    config = GPTConfig(vocab_size=64, context_length=16, n_layer=1, n_head=2, d_model=16)
+    threads = torch.get_num_threads()
+    result = measure_training_throughput(config, batch_size=4, steps=2, seed=0, num_threads=1)
+    assert torch.get_num_threads() == threads  # restored
+    assert set(result) >= {"ours_tokens_per_s", "hf_tokens_per_s", "ratio"}
+    assert result["ours_tokens_per_s"] > 0 and result["hf_tokens_per_s"] > 0
+    assert 0 < result["ratio"] < math.inf
+    assert result["max_loss_diff"] < 1e-4  # same weights, same batches -> the same losses
+    with pytest.raises(ValueError, match="steps"):
+        measure_training_throughput(config, steps=0)
