@@ -42,6 +42,22 @@ SEQ2SEQ = {
     "seed": 0,
 }
 
+# The mini GPT of notebooks 07-08: about 0.9M parameters, trained on tiny tales.
+MINI_GPT = {
+    "config": {"vocab_size": 512, "context_length": 256, "n_layer": 4, "n_head": 4,
+               "d_model": 128, "dropout": 0.0},
+    "init_seed": 0,
+    "train_chars": 8_000_000,  # tiny_tales(train_chars, seed=train_seed): ~2M tokens
+    "train_seed": 100,  # not the tokenizer's corpus seed, so the val text is unseen too
+    "val_chars": 300_000,
+    "val_seed": 101,
+    "train": {"steps": 1000, "batch_size": 32, "lr": 3e-3, "min_lr": 3e-4, "warmup_steps": 50,
+              "weight_decay": 0.1, "grad_clip": 1.0, "eval_every": 100, "eval_batches": 8,
+              "seed": 0},
+    # how sample quality is measured, at every evaluation and at the end
+    "stage_samples": 12, "final_samples": 60, "sample_tokens": 160, "temperature": 0.8,
+}  # fmt: skip
+
 
 def make_tokenizer() -> None:
     from helpers.tokenization import TOKENIZER_FILES, train_course_tokenizer
@@ -86,12 +102,90 @@ def make_seq2seq(attention: bool) -> dict:
     return card
 
 
+def sample_quality(model, tokenizer, n_samples: int, seed: int = 0) -> dict:
+    """Stories sampled from scratch at the card's temperature, and the share of their complete
+    sentences that the tiny-tales grammar accepts."""
+    from helpers.corpora import is_grammatical, split_sentences
+    from helpers.sampling import generate
+
+    texts, good, total = [], 0, 0
+    for i in range(n_samples):
+        out = generate(model, tokenizer, "<|endoftext|>", MINI_GPT["sample_tokens"],
+                       temperature=MINI_GPT["temperature"], seed=seed + i)  # fmt: skip
+        texts.append(out.completion.strip())
+        sentences = split_sentences(out.completion, complete_only=True)
+        good += sum(is_grammatical(s) for s in sentences)
+        total += len(sentences)
+    return {"grammatical_share": round(good / max(total, 1), 4), "sentences": total,
+            "samples": texts}  # fmt: skip
+
+
+def make_mini_gpt() -> dict:
+    from helpers.gpt import GPT, GPTConfig
+    from helpers.tokenization import TOKENIZER_FILES, load_tokenizer
+    from helpers.training import TrainConfig, encode_stories, estimate_loss, train_gpt
+
+    m = MINI_GPT
+    tokenizer = load_tokenizer("tiny-tales")
+    train_ids = encode_stories(tiny_tales(m["train_chars"], seed=m["train_seed"]), tokenizer)
+    val_ids = encode_stories(tiny_tales(m["val_chars"], seed=m["val_seed"]), tokenizer)
+    model = GPT(GPTConfig(**m["config"]), seed=m["init_seed"])
+    settings = TrainConfig(**m["train"])
+    stages = []
+
+    def record(step, model, history):
+        quality = sample_quality(model, tokenizer, m["stage_samples"], seed=1000)
+        val = history.val_loss[-1] if history else estimate_loss(model, val_ids, 8, 32)
+        stages.append({"step": step, "val_loss": round(val, 4), **quality,
+                       "samples": quality["samples"][:3]})  # fmt: skip
+        print(f"mini-gpt step {step}: val {val:.3f}, grammatical {quality['grammatical_share']}",
+              flush=True)  # fmt: skip
+
+    record(0, model, None)
+    start = time.perf_counter()
+    history = train_gpt(model, train_ids, val_ids, settings, on_eval=record)
+    seconds = time.perf_counter() - start
+    final = sample_quality(model, tokenizer, m["final_samples"], seed=0)
+    every = 10
+    card = {
+        "kind": "gpt",
+        "config": model.config.to_dict(),
+        "parameters": model.num_parameters(),
+        "tokenizer": TOKENIZER_FILES["tiny-tales"],
+        "tokenizer_sha256": checkpoints.sha256_of(
+            checkpoints.data_dir() / TOKENIZER_FILES["tiny-tales"]
+        ),
+        "training": {**m, "seconds": round(seconds, 1), "threads": TRAIN_THREADS,
+                     "tokens_per_s": round(history.tokens_per_s),
+                     "train_tokens": len(train_ids), "val_tokens": len(val_ids)},
+        "data": "helpers.training.encode_stories(helpers.corpora.tiny_tales(chars, seed))",
+        "history": {
+            "train_loss_every": every,
+            "train_loss": [round(sum(history.train_loss[i : i + every]) / every, 4)
+                           for i in range(0, len(history.train_loss), every)],
+            "eval_steps": history.eval_steps,
+            "val_loss": [round(v, 4) for v in history.val_loss],
+        },
+        "stages": stages,
+        "metrics": {"val_loss": round(history.val_loss[-1], 4),
+                    "grammatical_share": final["grammatical_share"],
+                    "sentences_checked": final["sentences"],
+                    "temperature": m["temperature"]},
+        "samples": final["samples"][:5],
+    }  # fmt: skip
+    card = checkpoints.save("mini-gpt", model, card)
+    print(f"mini-gpt: {seconds:.0f} s, val loss {card['metrics']['val_loss']}, "
+          f"grammatical {final['grammatical_share']}", flush=True)  # fmt: skip
+    return card
+
+
 def _rounded(rows: list[dict]) -> list[dict]:
     return [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
 
 
-STEPS = {
+STEPS = {  # longest first, so the side-by-side processes finish close together
     "tokenizer": make_tokenizer,
+    "mini-gpt": make_mini_gpt,
     "seq2seq-bottleneck": lambda: make_seq2seq(attention=False),
     "seq2seq-attention": lambda: make_seq2seq(attention=True),
 }
