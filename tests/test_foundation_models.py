@@ -1,0 +1,103 @@
+"""AWS requests are checked against botocore's own service models, offline, via the Stubber."""
+
+import ast
+import json
+
+import pytest
+
+pytest.importorskip("boto3")
+from botocore.exceptions import ParamValidationError  # noqa: E402
+
+from helpers import foundation_models as fm  # noqa: E402
+
+REQUESTS = [
+    (
+        "bedrock-runtime",
+        "converse",
+        lambda: fm.converse_request("Tell me a story.", system="Be brief."),
+    ),
+    ("bedrock-runtime", "invoke_model", lambda: fm.titan_embedding_request("a red ball")),
+    ("sagemaker-runtime", "invoke_endpoint", lambda: fm.sagemaker_generation_request("ep-1", "Hi")),
+]
+
+
+@pytest.fixture(autouse=True)
+def no_aws(monkeypatch, tmp_path):
+    """No credentials anywhere, whatever the machine has."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv(fm.LIVE_VARIABLE, raising=False)
+
+
+@pytest.mark.parametrize(("service", "operation", "build"), REQUESTS, ids=lambda x: str(x))
+def test_each_request_is_valid_for_the_real_api(service, operation, build):
+    response, how = fm.send(service, operation, build())
+    assert how == "stubbed"
+    assert fm.reply_text(response)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "error"),
+    [
+        (lambda r: r["inferenceConfig"].update(topp=0.5), "Unknown parameter in inferenceConfig"),
+        (lambda r: r["inferenceConfig"].update(maxTokens="12"), "Invalid type"),
+        (lambda r: r.pop("modelId"), "Missing required parameter"),
+        (lambda r: r["messages"][0].update(role=3), "Invalid type"),
+    ],
+)
+def test_an_invalid_parameter_or_type_fails_offline(mutate, error):
+    request = fm.converse_request("Hi")
+    mutate(request)
+    with pytest.raises(ParamValidationError, match=error):
+        fm.send("bedrock-runtime", "converse", request)
+
+
+def test_controls_map_to_their_aws_names():
+    request = fm.converse_request("Hi", temperature=0.3, top_p=0.8, max_tokens=40)
+    assert request["inferenceConfig"] == {"temperature": 0.3, "topP": 0.8, "maxTokens": 40}
+    body = json.loads(fm.sagemaker_generation_request("ep", "Hi", 0.0, 0.5, 7)["Body"])
+    assert body["parameters"] == {"max_new_tokens": 7, "temperature": 0.0, "top_p": 0.5,
+                                  "do_sample": False}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"temperature": -0.1}, r"temperature must be in \[0, 1\]"),
+        ({"temperature": 1.5}, r"temperature must be in \[0, 1\]"),
+        ({"top_p": 1.2}, r"top_p \(topP\) must be in \[0, 1\]"),
+        ({"top_p": -0.01}, r"top_p \(topP\) must be in \[0, 1\]"),
+        ({"max_tokens": 0}, r"max_tokens \(maxTokens\) must be an integer >= 1"),
+        ({"max_tokens": 2.5}, r"max_tokens \(maxTokens\) must be an integer >= 1"),
+        ({"prompt": " "}, "prompt must be a non-empty string"),
+    ],
+)
+def test_out_of_range_controls_are_rejected_before_any_call(kwargs, message):
+    kwargs = {"prompt": "Hi", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        fm.converse_request(**kwargs)
+
+
+def test_live_calls_need_the_opt_in_and_credentials(monkeypatch):
+    assert not fm.live_calls_enabled()
+    monkeypatch.setenv(fm.LIVE_VARIABLE, "1")
+    assert not fm.live_calls_enabled()  # opted in, but no credentials: still stubbed
+    assert fm.send("bedrock-runtime", "converse", fm.converse_request("Hi"))[1] == "stubbed"
+
+
+def test_missing_boto3_gives_one_sentence(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "boto3", None)
+    with pytest.raises(ModuleNotFoundError, match="pip install boto3"):
+        fm.send("bedrock-runtime", "converse", fm.converse_request("Hi"))
+
+
+def test_jumpstart_code_is_shown_not_run():
+    tree = ast.parse(fm.JUMPSTART_DEPLOY_CODE)
+    assert any(isinstance(n, ast.ImportFrom) and n.module == "sagemaker.jumpstart.model"
+               for n in tree.body)  # fmt: skip
+    assert "delete_endpoint" in fm.JUMPSTART_DEPLOY_CODE
