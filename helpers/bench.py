@@ -12,6 +12,7 @@ import sys
 # name -> "module:function"; each function takes no arguments and returns a JSON-able dict
 BENCHMARKS = {
     "seq2seq": "helpers.bench_seq2seq:run",
+    "parallelism": "helpers.parallelism:bench",
     "train": "helpers.bench_train:run",
     "sample": "helpers.bench_sample:run",
     "widgets": "helpers.bench_widgets:run",
