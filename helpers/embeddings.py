@@ -14,12 +14,30 @@ import torch.nn.functional as F
 from helpers.pretrained import encode, minilm
 
 
-def sentence_embeddings(sentences: list[str]) -> torch.Tensor:
-    """(N, 384) unit-length embeddings of N sentences (mean pooling over real tokens)."""
-    batch, hidden, _ = encode(sentences)
-    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (N, T, 1): 0 on padding
-    mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1)  # (N, T, 384) -> (N, 384)
-    return F.normalize(mean, dim=-1)
+@torch.no_grad()
+def sentence_embeddings(sentences: list[str], batch_size: int = 64) -> torch.Tensor:
+    """(N, 384) unit-length embeddings of N sentences (mean pooling over real tokens).
+
+    Sentences run through MiniLM in batches of similar length, so there is little padding;
+    padding never changes the result (it is masked), only the time.
+    """
+    if isinstance(sentences, str):
+        raise TypeError("sentences must be a list of strings, got one string: wrap it in [...]")
+    if not sentences or any(not isinstance(s, str) or not s.strip() for s in sentences):
+        raise ValueError("sentences must be a non-empty list of non-empty strings")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    tokenizer, model = minilm()
+    out = torch.empty(len(sentences), model.config.hidden_size)
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        batch = tokenizer([sentences[i] for i in rows], padding=True, truncation=True,
+                          return_tensors="pt")  # fmt: skip
+        hidden = model(**batch).last_hidden_state  # (B, T, 384)
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (B, T, 1): 0 on padding
+        out[rows] = F.normalize((hidden * mask).sum(dim=1) / mask.sum(dim=1), dim=-1)  # (B, 384)
+    return out
 
 
 def cosine_similarity_matrix(a: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:

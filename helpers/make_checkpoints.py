@@ -21,6 +21,7 @@ from helpers.corpora import tiny_tales, translation_pairs
 
 TRAIN_THREADS = 1  # per training process; results depend on it (float reductions)
 FIRST = ("tokenizer",)  # steps the others depend on, run before them
+LAST = ("sampling-tradeoff",)  # steps that read what the others write, run after them
 
 # The course tokenizer: byte-level BPE trained with the tokenizers library on tiny tales.
 TOKENIZER = {"corpus_chars": 1_000_000, "corpus_seed": 0, "vocab_size": 512}
@@ -105,19 +106,12 @@ def make_seq2seq(attention: bool) -> dict:
 def sample_quality(model, tokenizer, n_samples: int, seed: int = 0) -> dict:
     """Stories sampled from scratch at the card's temperature, and the share of their complete
     sentences that the tiny-tales grammar accepts."""
-    from helpers.corpora import is_grammatical, split_sentences
-    from helpers.sampling import generate
+    from helpers.story_quality import grammatical_share, sample_stories
 
-    texts, good, total = [], 0, 0
-    for i in range(n_samples):
-        out = generate(model, tokenizer, "<|endoftext|>", MINI_GPT["sample_tokens"],
-                       temperature=MINI_GPT["temperature"], seed=seed + i)  # fmt: skip
-        texts.append(out.completion.strip())
-        sentences = split_sentences(out.completion, complete_only=True)
-        good += sum(is_grammatical(s) for s in sentences)
-        total += len(sentences)
-    return {"grammatical_share": round(good / max(total, 1), 4), "sentences": total,
-            "samples": texts}  # fmt: skip
+    texts = sample_stories(model, tokenizer, n_samples, seed, MINI_GPT["temperature"],
+                           MINI_GPT["sample_tokens"])  # fmt: skip
+    share, total = grammatical_share(texts)
+    return {"grammatical_share": round(share, 4), "sentences": total, "samples": texts}
 
 
 def make_mini_gpt() -> dict:
@@ -179,15 +173,87 @@ def make_mini_gpt() -> dict:
     return card
 
 
+def make_sampling_tradeoff() -> dict:
+    """Notebook 08's measured trade-off: diversity vs grammatical validity of mini-gpt samples
+    over a temperature x top-p grid (helpers.bench_sample.TRADEOFF), written to
+    data/sampling-tradeoff.json. Reads the mini-gpt checkpoint, so it runs after it."""
+    import json
+
+    from helpers.bench_sample import TRADEOFF, sampling_tradeoff
+    from helpers.tokenization import load_tokenizer
+
+    model, card = checkpoints.load("mini-gpt")
+    start = time.perf_counter()
+    result = sampling_tradeoff(model, load_tokenizer("tiny-tales"), TRADEOFF)
+    seconds = time.perf_counter() - start
+    result = {**result, "mini_gpt_sha256": card["sha256"], "threads": TRAIN_THREADS,
+              "seconds": round(seconds, 1)}  # fmt: skip
+    path = checkpoints.data_dir() / "sampling-tradeoff.json"
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{path.name}: {len(result['cells'])} cells in {seconds:.0f} s", flush=True)
+    return result
+
+
+# Notebook 02's studies of the bottleneck: the same data and budget as seq2seq-bottleneck, but
+# the source read backwards (Sutskever et al. 2014) or a smaller/larger hidden state. Only the
+# measured metrics are kept (data/seq2seq-studies.json), not the weights.
+SEQ2SEQ_STUDIES = {
+    "reversed source": {"reverse_source": True, "hidden_dim": SEQ2SEQ["hidden_dim"]},
+    "hidden 64": {"reverse_source": False, "hidden_dim": 64},
+    "hidden 256": {"reverse_source": False, "hidden_dim": 256},
+}
+
+
+def make_seq2seq_studies() -> dict:
+    """Train the SEQ2SEQ_STUDIES variants of the bottleneck and write their metrics (accuracy
+    by length; by position on the longest sentences, greedy and teacher-forced; seconds)."""
+    import json
+
+    from helpers.seq2seq import Seq2Seq, Vocab, train_seq2seq
+    from helpers.seq2seq_studies import STUDIES_FILE, reverse_source, study_metrics
+    from helpers.translation_grammar import EN_WORDS, ES_WORDS
+
+    s = SEQ2SEQ
+    train = translation_pairs(s["train_pairs"], s["train_seed"], s["min_words"], s["max_words"])
+    test = translation_pairs(s["test_pairs"], s["test_seed"], s["min_words"], s["max_words"])
+    results = {"settings": {**s, "threads": TRAIN_THREADS}, "models": {}}
+    for label, study in SEQ2SEQ_STUDIES.items():
+        flip = reverse_source if study["reverse_source"] else list
+        seed_everything(s["seed"])
+        model = Seq2Seq.from_vocabs(
+            Vocab(EN_WORDS), Vocab(ES_WORDS), emb_dim=s["emb_dim"],
+            hidden_dim=study["hidden_dim"], attention=False,
+        )  # fmt: skip
+        start = time.perf_counter()
+        train_seq2seq(
+            model, flip(train), s["steps"], s["batch_size"], s["lr"], s["seed"], clip=s["clip"],
+            progress=False,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
+        results["models"][label] = {
+            **study,
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "seconds": round(seconds, 1),
+            **study_metrics(model, flip(test)),
+        }
+        longest = results["models"][label]["accuracy_by_length"][-1]
+        print(f"{STUDIES_FILE} {label}: {seconds:.0f} s; longest bucket {longest}", flush=True)
+    path = checkpoints.data_dir() / STUDIES_FILE
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
 def _rounded(rows: list[dict]) -> list[dict]:
     return [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
 
 
 STEPS = {  # longest first, so the side-by-side processes finish close together
     "tokenizer": make_tokenizer,
+    "seq2seq-studies": make_seq2seq_studies,  # 3 trainings: notebook 02's studies
     "mini-gpt": make_mini_gpt,
     "seq2seq-bottleneck": lambda: make_seq2seq(attention=False),
     "seq2seq-attention": lambda: make_seq2seq(attention=True),
+    "sampling-tradeoff": make_sampling_tradeoff,
 }
 
 
@@ -206,11 +272,13 @@ def main(names: list[str]) -> None:
         sys.exit(f"unknown artefacts {unknown}; choose from {', '.join(STEPS)}")
     for name in [n for n in names if n in FIRST]:
         print(_run_step(name), flush=True)
-    rest = [n for n in names if n not in FIRST]
+    rest = [n for n in names if n not in FIRST and n not in LAST]
     workers = max(1, min(len(rest), os.cpu_count() or 1))
     with concurrent.futures.ProcessPoolExecutor(workers) as pool:
         for message in pool.map(_run_step, rest):
             print(message, flush=True)
+    for name in [n for n in names if n in LAST]:
+        print(_run_step(name), flush=True)
 
 
 if __name__ == "__main__":
