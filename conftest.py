@@ -68,3 +68,15 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture(scope="session")
 def root() -> pathlib.Path:
     return ROOT
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Torch on one thread for a test module: small models run as fast as on two, and a busy
+    machine cannot make the threads wait for each other."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import torch
 
 from helpers.corpora import entity_tags, split_sentences, tiny_tales
-from helpers.minilm_features import DIM, word_vectors
+from helpers.linear_head import LinearHead, fit_linear_head
+from helpers.minilm_features import word_vectors
 
 TAGS = ("O", "PER", "LOC")  # class index -> tag
 ENTITY_TYPES = ("PER", "LOC")
@@ -79,19 +80,6 @@ def sentence_key(sentence: TaggedSentence) -> str:
     return " ".join(sentence.words)
 
 
-class TokenTagger(torch.nn.Module):
-    """A token-classification head: (T, 384) word vectors -> (T, 3) tag logits."""
-
-    def __init__(self, dim: int = DIM, n_tags: int = len(TAGS)):
-        super().__init__()
-        self.linear = torch.nn.Linear(dim, n_tags)
-        torch.nn.init.zeros_(self.linear.weight)  # a convex problem: start at 0, no seed needed
-        torch.nn.init.zeros_(self.linear.bias)
-
-    def forward(self, vectors: torch.Tensor) -> torch.Tensor:
-        return self.linear(vectors)
-
-
 def features(sentences: list[TaggedSentence]) -> list[torch.Tensor]:
     """MiniLM's contextual vector of every word: one (n_words, 384) tensor per sentence."""
     return word_vectors([s.words for s in sentences])
@@ -103,7 +91,7 @@ def train_tagger(
     steps: int = 200,
     lr: float = 0.05,
     weight_decay: float = 1e-4,
-) -> tuple[TokenTagger, list[float]]:
+) -> tuple[LinearHead, list[float]]:
     """Fit the head on all words at once (full batch, Adam). Returns (tagger, losses)."""
     if len(vectors) != len(sentences) or not sentences:
         raise ValueError(
@@ -115,25 +103,16 @@ def train_tagger(
     y = torch.tensor([TAGS.index(t) for s in sentences for t in s.tags])  # (N_words,)
     if len(x) != len(y):
         raise ValueError("each sentence needs one vector per word")
-    tagger = TokenTagger(x.shape[1])
-    optimizer = torch.optim.Adam(tagger.parameters(), lr=lr, weight_decay=weight_decay)
-    losses = []
-    for _ in range(steps):
-        loss = torch.nn.functional.cross_entropy(tagger(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return tagger.eval(), losses
+    return fit_linear_head(x, y, len(TAGS), steps, lr, weight_decay)
 
 
 @torch.no_grad()
-def predict_tags(tagger: TokenTagger, vectors: list[torch.Tensor]) -> list[list[str]]:
+def predict_tags(tagger: LinearHead, vectors: list[torch.Tensor]) -> list[list[str]]:
     """The tagger's tag for every word of every sentence."""
     return [[TAGS[i] for i in tagger(v).argmax(dim=-1).tolist()] for v in vectors]
 
 
-def tag_words(tagger: TokenTagger, words: list[str]) -> list[tuple[str, str]]:
+def tag_words(tagger: LinearHead, words: list[str]) -> list[tuple[str, str]]:
     """Tag one sentence given as a list of words: [(word, tag), ...]."""
     (tags,) = predict_tags(tagger, word_vectors([words]))
     return list(zip(words, tags, strict=True))

@@ -17,6 +17,7 @@ import torch
 
 from helpers.checkpoints import data_dir
 from helpers.embeddings import sentence_embeddings
+from helpers.linear_head import LinearHead, fit_linear_head
 
 LABELS = ("negative", "positive")  # class index -> label
 REVIEWS_FILE = "reviews.json"
@@ -70,48 +71,19 @@ def train_test_split(
     )
 
 
-class LogisticRegression(torch.nn.Module):
-    """A linear head: (N, d) embeddings -> (N, n_classes) logits."""
-
-    def __init__(self, dim: int = 384, n_classes: int = 2):
-        super().__init__()
-        self.linear = torch.nn.Linear(dim, n_classes)
-        torch.nn.init.zeros_(self.linear.weight)  # logistic regression is convex: start at 0,
-        torch.nn.init.zeros_(self.linear.bias)  # so training needs no random seed at all
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x)
-
-
 def train_head(
     features: torch.Tensor,
     labels: torch.Tensor,
     steps: int = 300,
     lr: float = 0.1,
     weight_decay: float = 1e-2,
-) -> tuple[LogisticRegression, list[float]]:
+) -> tuple[LinearHead, list[float]]:
     """Fit a logistic-regression head on (N, d) features, full batch with Adam.
 
     Deterministic: the head starts at zero and every step uses all the data.
     Returns (head in eval mode, training loss after each step).
     """
-    if features.ndim != 2 or len(features) != len(labels):
-        raise ValueError(
-            f"features must be (N, d) with one row per label, got {tuple(features.shape)} "
-            f"and {len(labels)} labels"
-        )
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    head = LogisticRegression(features.shape[1], int(labels.max()) + 1)
-    optimizer = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
-    losses = []
-    for _ in range(steps):
-        loss = torch.nn.functional.cross_entropy(head(features), labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return head.eval(), losses
+    return fit_linear_head(features, labels, int(labels.max()) + 1, steps, lr, weight_decay)
 
 
 def accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:
@@ -130,7 +102,7 @@ def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor, n_classes: i
 class SentimentClassifier:
     """MiniLM sentence embeddings + a trained logistic-regression head."""
 
-    def __init__(self, head: LogisticRegression):
+    def __init__(self, head: LinearHead):
         self.head = head
 
     @torch.no_grad()

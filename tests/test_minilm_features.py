@@ -7,14 +7,7 @@ import torch
 from helpers.embeddings import sentence_embeddings, word_in_context
 from helpers.minilm_features import first_piece_positions, word_vectors
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """MiniLM on a few hundred short texts: one thread is as fast as two and never contends."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 TEXTS = ["A short one.", "A much longer sentence about a tiny goat near Willow Creek.", "Hi"]

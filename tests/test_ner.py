@@ -1,18 +1,10 @@
 """Named entities: tiny-tales tags, a linear head on MiniLM word vectors, entity-level scores."""
 
 import pytest
-import torch
 
 from helpers import ner
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """MiniLM on a few hundred short texts: one thread is as fast as two and never contends."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
