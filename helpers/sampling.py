@@ -76,9 +76,7 @@ def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
     """
     _check_logits(logits)
     _check_top_k(k, name="k")
-    k = min(int(k), logits.size(-1))
-    kth_largest = torch.topk(logits, k, dim=-1).values[..., -1:]  # (..., 1)
-    return logits.masked_fill(logits < kth_largest, float("-inf"))
+    return _top_k(logits, k)
 
 
 def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
@@ -105,6 +103,18 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     """
     _check_logits(logits)
     _check_top_p(p, name="p")
+    return _top_p(logits, p)
+
+
+def _top_k(logits: torch.Tensor, k: int) -> torch.Tensor:
+    """top_k_filter without the argument checks."""
+    k = min(int(k), logits.size(-1))
+    kth_largest = torch.topk(logits, k, dim=-1).values[..., -1:]  # (..., 1)
+    return logits.masked_fill(logits < kth_largest, float("-inf"))
+
+
+def _top_p(logits: torch.Tensor, p: float) -> torch.Tensor:
+    """top_p_filter without the argument checks."""
     sorted_logits, order = torch.sort(logits, dim=-1)  # ascending: least likely first
     tail_mass = sorted_logits.softmax(dim=-1).cumsum(dim=-1)  # mass of a token + all below it
     drop_sorted = tail_mass <= 1 - float(p)
@@ -135,12 +145,7 @@ def next_token_probs(
     if temperature == 0:  # greedy: all the probability on the most likely token
         best = logits.argmax(dim=-1, keepdim=True)  # (..., 1)
         return torch.zeros_like(logits).scatter_(-1, best, 1.0)
-    logits = apply_temperature(logits, temperature)
-    if top_k is not None:
-        logits = top_k_filter(logits, top_k)
-    if top_p is not None:
-        logits = top_p_filter(logits, top_p)
-    return logits.softmax(dim=-1)
+    return _filtered_probs(logits, temperature, top_k, top_p)
 
 
 def sample_token(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -242,21 +247,30 @@ def generate(
     token_probs: list[float] = []
     model_probs: list[float] = []
     finish_reason = "length"
+    # plain sampling: the drawn-from distribution is the model's own softmax, computed once
+    plain = not greedy and temperature == 1 and top_k is None and top_p is None
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
+        with torch.inference_mode():  # lighter than no_grad: no autograd bookkeeping at all
             cache = model.new_kv_cache(1) if use_cache else None
-            logits = _last_logits(model, seq, cache, device)  # (V,)
+            logits = _last_logits(model, _ids_tensor(seq, device), cache)  # (V,)
             for step in range(max_new_tokens):
-                probs = next_token_probs(logits, temperature, top_k, top_p)  # (V,)
-                if greedy:
-                    token = int(probs.argmax())
+                if greedy:  # one-hot on the first largest logit: probability 1
+                    token = int(logits.argmax())
+                    token_probs.append(1.0)
+                    model_probs.append(float(logits.float().softmax(dim=-1)[token]))
                 else:
-                    token = int(sample_token(probs.float().cpu(), rng))
+                    probs = _filtered_probs(logits, temperature, top_k, top_p).float().cpu()
+                    token = _draw(probs, rng)  # the same token as sample_token(probs, rng)
+                    token_probs.append(float(probs[token]))
+                    if not token_probs[-1] > 0:  # only NaN logits can make it so
+                        raise RuntimeError(f"the model's logits contain NaN at new token {step}")
+                    if plain and logits.dtype == torch.float32:
+                        model_probs.append(token_probs[-1])  # probs is logits.softmax() here
+                    else:
+                        model_probs.append(float(logits.float().softmax(dim=-1)[token]))
                 new_ids.append(token)
-                token_probs.append(float(probs[token]))
-                model_probs.append(float(logits.float().softmax(dim=-1)[token]))
                 seq.append(token)
                 if token == eos_id:
                     finish_reason = "stop"
@@ -269,11 +283,11 @@ def generate(
                         f"{step + 1}: from then on the model read only the last "
                         f"{context_length} tokens."
                     )
-                if cache is not None and cache.length < context_length:
-                    logits = _last_logits(model, seq[-1:], cache, device)  # one new position
+                if cache is not None and cache.length < context_length:  # one new position
+                    logits = _last_logits(model, _ids_tensor(seq[-1:], device), cache)
                 else:  # no cache, or a full one: read the last context_length tokens afresh
                     cache = None
-                    logits = _last_logits(model, seq[-context_length:], None, device)
+                    logits = _last_logits(model, _ids_tensor(seq[-context_length:], device))
     finally:
         model.train(was_training)
 
@@ -293,13 +307,40 @@ def generate(
     )
 
 
-def _last_logits(
-    model: torch.nn.Module, ids: list[int], cache: Any, device: torch.device
-) -> torch.Tensor:
-    """The model's logits (V,) after reading `ids` (through `cache`, if given)."""
-    idx = torch.tensor([ids], dtype=torch.long, device=device)  # (1, T)
+def _last_logits(model: torch.nn.Module, idx: torch.Tensor, cache: Any = None) -> torch.Tensor:
+    """The model's logits (V,) after reading token ids `idx` (1, T) (through `cache`, if given)."""
     logits = model(idx) if cache is None else model(idx, kv_cache=cache)  # (1, T, V)
     return logits[0, -1]
+
+
+def _draw(probs: torch.Tensor, generator: torch.Generator) -> int:
+    """One token id drawn from `probs` (V,): the exponential race argmax(p / E), E ~ Exp(1)
+    independently per token, which picks token i with probability p_i. It is how
+    torch.multinomial draws one sample, with the same random numbers, so it gives the same
+    token as `sample_token(probs, generator)` (tests/test_bench.py checks it), minus
+    multinomial's input checks: a third less time in the generate loop."""
+    race = torch.empty_like(probs).exponential_(1, generator=generator)  # (V,)
+    return int(torch.div(probs, race, out=race).argmax())
+
+
+def _ids_tensor(ids: list[int], device: torch.device) -> torch.Tensor:
+    """Token ids as a (1, T) long tensor on `device`."""
+    return torch.tensor(ids, dtype=torch.long, device=device).view(1, -1)
+
+
+def _filtered_probs(
+    logits: torch.Tensor, temperature: float, top_k: int | None, top_p: float | None
+) -> torch.Tensor:
+    """The probabilities of `next_token_probs` for a temperature > 0, without checking the
+    arguments (the callers do, once): temperature, then top-k, then top-p, then softmax,
+    skipping the steps that are off (dividing by a temperature of 1 changes no bit)."""
+    if temperature != 1:
+        logits = logits / temperature
+    if top_k is not None:
+        logits = _top_k(logits, top_k)
+    if top_p is not None:
+        logits = _top_p(logits, top_p)
+    return logits.softmax(dim=-1)
 
 
 def _encode_prompt(tokenizer: Any, prompt: str, vocab_size: int) -> list[int]:

@@ -1,5 +1,7 @@
-"""Real-browser test: JupyterLab in headless Chromium runs notebook 00, and dragging its slider
-(arrow keys on the handle) redraws the widget's text and picture."""
+"""Real-browser tests: JupyterLab in headless Chromium runs notebooks 00 and 08, and dragging
+their sliders (arrow keys on the handle) redraws the widgets' text and pictures."""
+
+import re
 
 import pytest
 from browser import (
@@ -39,3 +41,44 @@ def test_notebook_00_slider_redraws_in_jupyterlab(root, tmp_path):
         assert image_after != image_before
         OUTPUT.mkdir(exist_ok=True)
         page.screenshot(path=OUTPUT / "browser_00_start_here.png", full_page=False)
+
+
+def _candidates(text: str) -> int:
+    return int(re.search(r"candidate tokens: (\d+) of", text).group(1))
+
+
+def test_notebook_08_sliders_redraw_the_next_token_chart_in_jupyterlab(root, tmp_path):
+    """The next-token explorer: moving the temperature and the top-p sliders redraws the bar
+    chart and changes the printed number of candidate tokens."""
+    require_chromium()
+    name = "08_sampling_and_llm_controls.ipynb"
+    copy_notebook(root, name, tmp_path)
+    with jupyterlab(tmp_path) as (base, token), browser_page() as page:
+        open_and_run_all(page, base, token, name)
+        handles = page.locator(SLIDER_HANDLE)  # explorer: temperature, top-k, top-p; playground
+        handles.first.wait_for(timeout=60_000)
+        temperature, top_p = handles.nth(0), handles.nth(2)
+        temperature.scroll_into_view_if_needed()
+
+        def explorer(settings: str) -> tuple[str, str]:
+            """The explorer's text and chart, once it shows `settings`."""
+            output = page.locator(".widget-output", has_text=settings).first
+            output.wait_for(timeout=30_000)
+            return output.text_content(), output.locator("img").first.get_attribute("src")
+
+        text_0, image_0 = explorer("temperature 1.00, top-k off, top-p 0.90")
+        assert image_0.startswith("data:image/png")
+        temperature.focus()
+        for _ in range(6):
+            temperature.press("ArrowLeft")  # 6 steps of 0.05: 1.00 -> 0.70
+        text_1, image_1 = explorer("temperature 0.70, top-k off, top-p 0.90")
+        assert image_1 != image_0
+        assert _candidates(text_1) < _candidates(text_0)  # sharper: fewer tokens reach p
+        top_p.focus()
+        for _ in range(8):
+            top_p.press("ArrowLeft")  # 8 steps of 0.05: 0.90 -> 0.50
+        text_2, image_2 = explorer("temperature 0.70, top-k off, top-p 0.50")
+        assert image_2 != image_1
+        assert _candidates(text_2) < _candidates(text_1)  # a smaller nucleus
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=OUTPUT / "browser_08_sampling.png", full_page=False)
