@@ -170,7 +170,7 @@ class CausalSelfAttention(nn.Module):
         # query, key and value projections for all heads in one matrix multiply
         self.c_attn = nn.Linear(config.d_model, 3 * config.d_model, bias=config.bias)
         self.c_proj = nn.Linear(config.d_model, config.d_model, bias=config.bias)
-        self.resid_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = _dropout(config.dropout)
 
     def forward(self, x: torch.Tensor, kv_cache: KVCache | None = None) -> torch.Tensor:
         B, T, C = x.shape
@@ -204,7 +204,7 @@ class MLP(nn.Module):
         super().__init__()
         self.c_fc = nn.Linear(config.d_model, 4 * config.d_model, bias=config.bias)
         self.c_proj = nn.Linear(4 * config.d_model, config.d_model, bias=config.bias)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = _dropout(config.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.gelu(self.c_fc(x), approximate="tanh")  # (B, T, C) -> (B, T, 4C)
@@ -245,7 +245,7 @@ class GPT(nn.Module):
                 dict(
                     wte=nn.Embedding(config.vocab_size, config.d_model),  # token embedding
                     wpe=nn.Embedding(config.context_length, config.d_model),  # position embedding
-                    drop=nn.Dropout(config.dropout),
+                    drop=_dropout(config.dropout),
                     h=nn.ModuleList(Block(config, i) for i in range(config.n_layer)),
                     ln_f=nn.LayerNorm(config.d_model, eps=LAYER_NORM_EPS, bias=config.bias),
                 )
@@ -346,8 +346,8 @@ class GPT(nn.Module):
         if B == 0 or T == 0:
             raise ValueError(f"idx must hold at least one token per row, got shape {(B, T)}")
         V = self.config.vocab_size
-        lo, hi = (int(t) for t in torch.aminmax(idx))
-        if lo < 0 or hi >= V:
+        if ((idx < 0) | (idx >= V)).any():  # one check per call: it runs for every sampled token
+            lo, hi = (int(t) for t in torch.aminmax(idx))
             raise ValueError(
                 f"token ids must be in [0, {V}) (vocab_size={V}), got min {lo}, max {hi}"
             )
@@ -366,6 +366,11 @@ class GPT(nn.Module):
                 f"{len(kv_cache.keys)} layers, got a batch of {B} for {self.config.n_layer} layers"
             )
         kv_cache.check_room(T)
+
+
+def _dropout(p: float) -> nn.Module:
+    """Dropout with probability p; without any (p = 0), a no-op that costs nothing per call."""
+    return nn.Dropout(p) if p > 0 else nn.Identity()
 
 
 def lm_loss(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int = -100) -> torch.Tensor:
