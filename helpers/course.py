@@ -27,27 +27,66 @@ class Notebook:
 
 
 SYLLABUS: tuple[Notebook, ...] = (
-    Notebook("00", "start_here", "Start here",
-             "environment check, sliders and self-checking exercises, the course map"),
-    Notebook("01", "tokens_and_embeddings", "Tokens and embeddings",
-             "characters, words and BPE; GPT-4's tokenizers; embeddings and semantic search"),
-    Notebook("02", "rnn_encoder_decoder_bottleneck", "The RNN encoder-decoder and its bottleneck",
-             "a GRU translator squeezes a sentence into one vector; accuracy falls with length"),
-    Notebook("03", "attention_fixes_the_bottleneck", "Attention fixes the bottleneck",
-             "the decoder looks back at every encoder state; alignment heatmaps"),
-    Notebook("04", "self_attention", "Self-attention",
-             "queries, keys and values step by step; the two 'bank's in a real model"),
-    Notebook("05", "multi_head_attention_and_the_transformer_block",
-             "Multi-head attention and the transformer block",
-             "heads, positions, feed-forward, residuals, layer norm; all tokens at once"),
-    Notebook("06", "masked_attention_and_gpt", "Masked attention and the GPT architecture",
-             "the causal mask; a decoder-only GPT that transformers can load"),
-    Notebook("07", "training_a_mini_gpt", "Training a mini GPT",
-             "next-token prediction on unlabelled text; watch samples improve"),
-    Notebook("08", "sampling_and_llm_controls", "Sampling and LLM controls",
-             "temperature, top-k and top-p sliders; a generation playground"),
-    Notebook("09", "applications_and_foundation_models", "Applications and foundation models",
-             "classification, NER, search and translation; pipelines; Bedrock and JumpStart"),
+    Notebook(
+        "00",
+        "start_here",
+        "Start here",
+        "environment check, sliders and self-checking exercises, the course map",
+    ),
+    Notebook(
+        "01",
+        "tokens_and_embeddings",
+        "Tokens and embeddings",
+        "characters, words and BPE; GPT-4's tokenizers; embeddings and semantic search",
+    ),
+    Notebook(
+        "02",
+        "rnn_encoder_decoder_bottleneck",
+        "The RNN encoder-decoder and its bottleneck",
+        "a GRU translator squeezes a sentence into one vector; accuracy falls with length",
+    ),
+    Notebook(
+        "03",
+        "attention_fixes_the_bottleneck",
+        "Attention fixes the bottleneck",
+        "the decoder looks back at every encoder state; alignment heatmaps",
+    ),
+    Notebook(
+        "04",
+        "self_attention",
+        "Self-attention",
+        "queries, keys and values step by step; the two 'bank's in a real model",
+    ),
+    Notebook(
+        "05",
+        "multi_head_attention_and_the_transformer_block",
+        "Multi-head attention and the transformer block",
+        "heads, positions, feed-forward, residuals, layer norm; all tokens at once",
+    ),
+    Notebook(
+        "06",
+        "masked_attention_and_gpt",
+        "Masked attention and the GPT architecture",
+        "the causal mask; a decoder-only GPT that transformers can load",
+    ),
+    Notebook(
+        "07",
+        "training_a_mini_gpt",
+        "Training a mini GPT",
+        "next-token prediction on unlabelled text; watch samples improve",
+    ),
+    Notebook(
+        "08",
+        "sampling_and_llm_controls",
+        "Sampling and LLM controls",
+        "temperature, top-k and top-p sliders; a generation playground",
+    ),
+    Notebook(
+        "09",
+        "applications_and_foundation_models",
+        "Applications and foundation models",
+        "classification, NER, search and translation; pipelines; Bedrock and JumpStart",
+    ),
 )
 
 
