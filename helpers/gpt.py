@@ -401,7 +401,7 @@ def to_transformers(
 ) -> transformers.GPT2LMHeadModel:
     """A transformers `GPT2LMHeadModel` with our model's weights (copied, not shared).
 
-    It gives the same logits as `model` (same device, same train/eval mode). Without biases
+    It gives the same logits as `model` (same device, dtype and train/eval mode). Without biases
     (`bias=False`) GPT-2's biases are set to zero, which computes the same function.
     """
     import transformers
@@ -430,7 +430,7 @@ def to_transformers(
         eos_token_id=eos_token_id,
         pad_token_id=eos_token_id,  # lets generate() pad finished rows without a warning
     )
-    hf_model = transformers.GPT2LMHeadModel(hf_config)
+    hf_model = transformers.GPT2LMHeadModel(hf_config).to(model.transformer.wte.weight.dtype)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     hf_state = {}
     for name, hf_param in hf_model.state_dict().items():
