@@ -282,4 +282,8 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    # Run `main` from the imported module, not from __main__: the worker processes look
+    # `_run_step` up by its module's name, which __main__ is not.
+    from helpers.make_checkpoints import main as imported_main
+
+    imported_main(sys.argv[1:])
