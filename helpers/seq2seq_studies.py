@@ -252,16 +252,8 @@ def plot_accuracy_by_length(
 ):
     """One line per model: token accuracy per bucket of source length (rows of
     `helpers.seq2seq.accuracy_by_length`)."""
-    fig, ax = _figure(ax, (6.4, 3.6))
-    for label, rows in tables.items():
-        ax.plot([r["words"] for r in rows], [r["token_accuracy"] for r in rows], "o-", label=label)
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("source sentence length (words)")
-    ax.set_ylabel("token accuracy")
-    ax.set_title(title)
-    ax.legend(loc="lower left")
-    fig.tight_layout()
-    return fig
+    return _lines(tables, "words", "token_accuracy", "source sentence length (words)",
+                  "token accuracy", title, ax)  # fmt: skip
 
 
 def plot_accuracy_by_position(
@@ -271,30 +263,31 @@ def plot_accuracy_by_position(
     ax=None,
 ):
     """One line per curve: accuracy per (relative) position of the reference translation."""
-    fig, ax = _figure(ax, (6.4, 3.6))
-    for label, rows in tables.items():
-        ax.plot([r["position"] for r in rows], [r["accuracy"] for r in rows], "o-", label=label)
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("accuracy")
-    ax.set_title(title)
-    ax.legend(loc="lower left")
-    fig.tight_layout()
-    return fig
+    return _lines(tables, "position", "accuracy", xlabel, "accuracy", title, ax)
 
 
 def plot_time_by_length(
     tables: dict[str, list[dict]], key: str = "translate_ms", title: str = "Time per sentence"
 ):
     """Milliseconds per sentence against its length (rows of `time_per_sentence`)."""
-    fig, ax = plt.subplots(figsize=(6.0, 3.4))
+    return _lines(tables, "words", key, "sentence length (words)", "milliseconds per sentence",
+                  title, None, size=(6.0, 3.4), ylim=None, legend="upper left")  # fmt: skip
+
+
+def _lines(tables, x, y, xlabel, ylabel, title, ax, size=(6.4, 3.6), ylim=(0, 1.05),
+           legend="lower left"):  # fmt: skip
+    """One line per table: column `y` against column `x` of its rows."""
+    fig, ax = _figure(ax, size)
     for label, rows in tables.items():
-        ax.plot([r["words"] for r in rows], [r[key] for r in rows], "o-", label=label)
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("sentence length (words)")
-    ax.set_ylabel("milliseconds per sentence")
+        ax.plot([r[x] for r in rows], [r[y] for r in rows], "o-", label=label)
+    if ylim is None:
+        ax.set_ylim(bottom=0)
+    else:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="upper left")
+    ax.legend(loc=legend)
     fig.tight_layout()
     return fig
 
