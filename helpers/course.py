@@ -121,8 +121,17 @@ def notebook_by_filename(filename: str) -> Notebook:
     raise ValueError(f"filename must be one of the syllabus notebooks ({known}), got {filename!r}")
 
 
+# The one-line note above the setup cell, and the metadata that folds the cell away: Colab shows
+# a form with the #@title line, JupyterLab hides the source behind a "..." the learner can open.
+SETUP_NOTE = (
+    "*Setup: the folded cell below installs the course helpers when you run this notebook in "
+    "Colab, and does nothing anywhere else. Run it first.*"
+)
+SETUP_CELL_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}
+
 SETUP_CELL = f'''\
-# Setup, the same first cell in every notebook: in Colab it installs the course helpers once;
+#@title Setup (run me first)
+# The same first cell in every notebook: in Colab it installs the course helpers once;
 # anywhere else it does nothing. (The variable COURSE_REPO_URL overrides where they come from.)
 import importlib.util, os, subprocess, sys
 try:

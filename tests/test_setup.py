@@ -10,13 +10,9 @@ import tomllib
 import pytest
 
 sys.path.insert(0, "tools")
-from requirements import pip_requirements  # noqa: E402
+from requirements import overridden, pip_requirements, requirement_name  # noqa: E402
 
-
-def _name(requirement: str) -> str:
-    """The normalised package name of a requirement such as 'Foo_Bar[x]==1.0'."""
-    name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
-    return re.sub(r"[-_.]+", "-", name).lower()
+_name = requirement_name
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +78,48 @@ def test_make_without_python_311_says_what_is_missing(root, tmp_path):
     assert result.returncode != 0
     assert "no Python 3.11 or newer found" in result.stdout + result.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+def test_overrides_replace_pins_of_the_same_package():
+    requirements = ["numpy==2.4.6", "Torch==2.13.0", "ipywidgets==8.1.9"]
+    overrides = "# Colab\nipywidgets==7.7.1  # why\nnumpy == 2.1.3\nextra_pkg==1\n"
+    assert overridden(requirements, overrides) == [
+        "numpy == 2.1.3",
+        "Torch==2.13.0",
+        "ipywidgets==7.7.1",
+        "extra_pkg==1",
+    ]
+
+
+def _colab_versions(root) -> list[str]:
+    text = (root / "tools" / "colab-versions.txt").read_text()
+    return [line.split("#")[0].strip() for line in text.splitlines() if line.split("#")[0].strip()]
+
+
+def test_colab_versions_pin_course_packages_and_leave_torch(root, pinned):
+    colab = _colab_versions(root)
+    assert {"ipywidgets==7.7.1", "numpy==2.1.3", "matplotlib==3.10.0"} <= set(colab)
+    names = {_name(r) for r in colab}
+    assert names <= {_name(r) for r in pinned}, "Colab versions of packages the course lacks"
+    assert "torch" not in names, "torch keeps the course's pin (no other build installs here)"
+    assert all("==" in r for r in colab)
+
+
+def test_readme_says_which_colab_versions_are_tested(root):
+    readme = (root / "README.md").read_text()
+    block = readme.split("<!-- colab-versions:start -->")[1].split("<!-- colab-versions:end -->")[0]
+    for requirement in _colab_versions(root):
+        name, version = requirement.split("==")
+        assert f"{name} {version}" in " ".join(block.split()), f"README: {name} {version}"
+
+
+def test_ci_also_checks_portable_outputs_and_colab_versions(root):
+    ci = (root / ".ci" / "run").read_text()
+    makefile = (root / "Makefile").read_text()
+    assert ci.index("make test\n") < ci.index("make test-portable") < ci.index("make test-colab")
+    assert "ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1" in makefile
+    assert "ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=2" in makefile
+    assert "--override tools/colab-versions.txt" in makefile
 
 
 def test_ci_runs_the_readme_test_command(root):
