@@ -280,3 +280,92 @@ def sampling_tradeoff(model, tokenizer, settings: dict = TRADEOFF) -> dict:
         "per_sample_columns": ["sentences", "grammatical", "tokens_sha"],
         "cells": cells,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 08, measured live: how repetitive greedy text is, and what top-k does
+# ---------------------------------------------------------------------------------------------
+
+
+def longest_shared_run(texts: Sequence[str]) -> list[str]:
+    """The longest run of words that occurs at least twice in `texts`: in two different texts or
+    twice in the same one. Words are split at whitespace and kept as written (case and
+    punctuation included), so the run reads as text: " ".join(run). [] if no word repeats."""
+    sequences = [t.split() for t in texts]
+    best: list[str] = []
+    n = 1
+    while True:  # a run repeated at length n is repeated at every shorter length too
+        seen: set[tuple[str, ...]] = set()
+        repeated = None
+        for w in sequences:
+            for i in range(len(w) - n + 1):
+                gram = tuple(w[i : i + n])
+                if gram in seen:
+                    repeated = gram
+                    break
+                seen.add(gram)
+            if repeated:
+                break
+        if repeated is None:
+            return best
+        best, n = list(repeated), n + 1
+
+
+def top_k_samples(
+    model, tokenizer, top_k: int | None, temperature: float = 1.0,
+    seeds: Sequence[int] = range(6), new_tokens: int = 80, prompt: str = TRADEOFF["prompt"],
+) -> dict:  # fmt: skip
+    """Seeded samples at one top-k (None: off) and how random they were.
+
+    Each seed gives one sample of `new_tokens` tokens from `prompt` (never stopping early;
+    stories split at the end-of-text token, as in `story_samples`). Returns the mean entropy in
+    bits and the mean number of candidate tokens of the filtered distributions the tokens were
+    drawn from (one forward pass over each sample recomputes them), distinct-2 and distinct-3
+    of the samples, their complete sentences, the share the tiny-tales grammar accepts, and the
+    texts."""
+    from helpers.sampling import candidate_count, entropy, next_token_probs
+
+    context = model.config.context_length
+    entropies, candidates, texts = [], [], []
+    was_training = model.training
+    model.eval()
+    try:
+        for seed in seeds:
+            g = generate(model, tokenizer, prompt, new_tokens, temperature=temperature,
+                         top_k=top_k, seed=seed, stop_at_eos=False)  # fmt: skip
+            ids = g.prompt_ids + g.token_ids
+            if len(ids) - 1 > context:
+                raise ValueError(
+                    f"prompt and new_tokens must fit in the context window ({context} tokens)"
+                )
+            with torch.inference_mode():
+                logits = model(torch.tensor([ids[:-1]]))[0, len(g.prompt_ids) - 1 :]  # (N, V)
+            probs = next_token_probs(logits.float(), temperature, top_k)
+            entropies += entropy(probs).tolist()
+            candidates += candidate_count(probs).tolist()
+            eos = getattr(tokenizer, "eos_id", None)
+            pieces, current = [], []
+            for token in g.token_ids:
+                if token == eos:
+                    pieces.append(current)
+                    current = []
+                else:
+                    current.append(token)
+            pieces.append(current)
+            texts.append("\n\n".join(tokenizer.decode(p).strip() for p in pieces if p))
+    finally:
+        model.train(was_training)
+    counts = [grammatical_counts(t) for t in texts]
+    sentences = sum(c[0] for c in counts)
+    good = sum(c[1] for c in counts)
+    return {
+        "top_k": top_k,
+        "temperature": temperature,
+        "mean_entropy_bits": statistics.fmean(entropies),
+        "mean_candidates": statistics.fmean(candidates),
+        "distinct_2": distinct_ngrams(texts, 2),
+        "distinct_3": distinct_ngrams(texts, 3),
+        "sentences": sentences,
+        "grammatical_share": good / sentences if sentences else 0.0,
+        "texts": texts,
+    }

@@ -115,11 +115,11 @@ def sagemaker_generation_request(
 
 
 JUMPSTART_DEPLOY_CODE = """\
-# Run only with an AWS account (it creates a billed endpoint); never run by the tests.
+# Run only with an AWS account: it creates an endpoint that is billed while it runs.
 from sagemaker.jumpstart.model import JumpStartModel
 
 model = JumpStartModel(model_id="huggingface-llm-mistral-7b-instruct")
-predictor = model.deploy(accept_eula=True)  # a few minutes; prints the endpoint name
+predictor = model.deploy(accept_eula=True)  # takes several minutes
 print(predictor.endpoint_name)
 # ... use sagemaker_generation_request(predictor.endpoint_name, "...") with send() ...
 predictor.delete_model()

@@ -16,11 +16,20 @@ from helpers.plots import COLORS, SEQUENTIAL_CMAP
 __all__ = ["loss_curves", "shares_by_stage", "triangle_heatmap"]
 
 
-def triangle_heatmap(values, tokens: Sequence[str], title: str, ax=None, decimals: int = 2):
+def triangle_heatmap(
+    values,
+    tokens: Sequence[str],
+    title: str,
+    ax=None,
+    decimals: int = 2,
+    colorbar_label: str | None = "attention weight",
+):
     """A (T, T) query-by-key matrix (a causal mask or attention weights) with its numbers.
 
     Row t is the query at token t, column s the key at token s. Cells above the diagonal
     (the future) are drawn light grey with no number when they are 0, so the triangle shows.
+    A colour bar with `colorbar_label` explains the colours (None: no colour bar, e.g. for a
+    0/1 mask whose numbers say it all).
     """
     values = np.asarray(values, dtype=float)
     T = len(tokens)
@@ -32,7 +41,9 @@ def triangle_heatmap(values, tokens: Sequence[str], title: str, ax=None, decimal
     future = np.triu(np.ones((T, T), dtype=bool), k=1) & (values == 0)
     shown = np.ma.masked_array(values, mask=future)
     cmap = plt.get_cmap(SEQUENTIAL_CMAP).with_extremes(bad="#e8e8e8")
-    ax.imshow(shown, cmap=cmap, vmin=0, vmax=max(1.0, float(values.max())))
+    image = ax.imshow(shown, cmap=cmap, vmin=0, vmax=max(1.0, float(values.max())))
+    if colorbar_label is not None:
+        ax.figure.colorbar(image, ax=ax, label=colorbar_label, shrink=0.8)
     for q in range(T):
         for k in range(T):
             if not future[q, k]:

@@ -36,8 +36,10 @@ PASSAGES = {
     "bottleneck": (
         "The first neural translators read a sentence with a recurrent network and squeezed "
         "it into a single vector before writing the translation. Long sentences do not fit "
-        "in one vector, so their accuracy falls as they grow, and the words near the start "
-        "are the ones most often lost."
+        "in one vector, so their accuracy falls as they grow. It is the end of a long "
+        "translation that goes wrong, not its start: the decoder must carry the sentence "
+        "through many steps of writing, and each wrong word it writes pushes the next ones "
+        "off track."
     ),
     "attention": (
         "Attention lets the decoder look back at every word of the source sentence while it "
@@ -89,7 +91,7 @@ PASSAGES = {
 
 QUESTIONS = (
     ("How does a model turn text into numbers?", "tokenization"),
-    ("Why do old translation systems forget the beginning of long sentences?", "bottleneck"),
+    ("Why do old translation systems get the end of long sentences wrong?", "bottleneck"),
     ("How can I find documents that mean the same thing as my query?", "embeddings"),
     ("Which input word did the translator use for each output word?", "attention"),
     ("How does a word get a different meaning depending on its neighbours?", "self-attention"),

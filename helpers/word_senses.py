@@ -104,11 +104,13 @@ def sense_scatter(points: torch.Tensor, groups: list[int], names: list[str], tit
     return fig
 
 
-def similarity_heatmap(similarity, labels: list[str], title: str, ax=None, vmin: float = 0.0):
+def similarity_heatmap(
+    similarity, labels: list[str], title: str, ax=None, vmin: float = 0.0, colorbar: bool = True
+):
     """An (N, N) similarity matrix as a heatmap with each value written in its cell.
 
-    The colour scale is fixed to [vmin, 1] so two heatmaps side by side compare. Returns the
-    figure.
+    The colour scale is fixed to [vmin, 1] so two heatmaps side by side compare; `colorbar`
+    draws its scale beside the map. Returns the figure.
     """
     similarity = torch.as_tensor(similarity).detach().cpu()
     n = len(labels)
@@ -121,7 +123,9 @@ def similarity_heatmap(similarity, labels: list[str], title: str, ax=None, vmin:
         _, ax = plt.subplots(figsize=(4.4, 4.0))
     if not vmin < 1:
         raise ValueError(f"vmin must be < 1, got {vmin}")
-    ax.imshow(similarity.numpy(), vmin=vmin, vmax=1)
+    image = ax.imshow(similarity.numpy(), vmin=vmin, vmax=1)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
     for i in range(n):
         for j in range(n):
             value = float(similarity[i, j])

@@ -438,6 +438,20 @@ def test_gpt_needs_a_config():
         GPT({"vocab_size": 10})
 
 
+def test_builds_on_the_meta_device_with_shapes_only():
+    """Notebook 06 counts GPT-3-sized models on `meta`: shapes, no numbers allocated."""
+    config = GPTConfig(vocab_size=1000, context_length=64, n_layer=3, n_head=4, d_model=64)
+    with torch.device("meta"):
+        shapes_only = GPT(config, seed=0)
+    assert all(p.is_meta for p in shapes_only.parameters())
+    assert shapes_only.lm_head.weight is shapes_only.transformer.wte.weight
+    assert shapes_only.parameter_breakdown() == GPT(config, seed=0).parameter_breakdown()
+    with torch.device("meta"):  # GPT-3's shape (Brown et al., 2020): "175 billion"
+        gpt3 = GPT(GPTConfig(vocab_size=50257, context_length=2048, n_layer=96, n_head=96,
+                             d_model=12288))  # fmt: skip
+    assert round(gpt3.num_parameters() / 1e9, 1) == 174.6
+
+
 # ---------------------------------------------------------------------------------------------
 # the training-throughput measurement (its figures are for `make bench`; here only that it works)
 

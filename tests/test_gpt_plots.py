@@ -31,6 +31,15 @@ def test_triangle_heatmap_writes_the_past_and_greys_out_the_future():
     plt.close("all")
 
 
+def test_triangle_heatmap_explains_its_colours_with_a_colour_bar():
+    tokens = ["a", "b", "c"]
+    fig = triangle_heatmap(np.full((3, 3), 1 / 3), tokens, "weights")
+    assert len(fig.axes) == 2 and fig.axes[1].get_ylabel() == "attention weight"
+    mask = triangle_heatmap(causal_mask(3).int(), tokens, "mask", decimals=0, colorbar_label=None)
+    assert len(mask.axes) == 1
+    plt.close("all")
+
+
 def test_loss_curves_mark_the_uniform_guess():
     fig = loss_curves([1, 2, 3], [6.0, 5.0, 4.0], [0, 3], [6.2, 4.1], vocab_size=512)
     ax = fig.axes[0]

@@ -45,3 +45,12 @@ def test_bad_inputs(qa):
 
 def test_split_into_sentences():
     assert split_into_sentences("One. Two? Three!  Four") == ["One.", "Two?", "Three!", "Four"]
+
+
+def test_bottleneck_passage_says_what_notebooks_02_03_measured(qa):
+    """The GRU bottleneck loses the END of long translations (notebooks 02-03), not the start."""
+    question = next(q for q, t in QUESTIONS if t == "bottleneck")
+    answer = qa.answer(question)
+    assert answer.title == "bottleneck"
+    assert "end of a long translation" in answer.sentence and "not its start" in answer.sentence
+    assert "start are the ones most often lost" not in PASSAGES["bottleneck"]

@@ -41,6 +41,8 @@ def test_two_clusters_in_two_dimensions():
 def test_similarity_heatmap():
     fig = similarity_heatmap(torch.eye(3), ["a", "b", "c"], "t")
     assert len(fig.axes[0].texts) == 9 and figure_png(fig).startswith(b"\x89PNG")
+    assert len(fig.axes) == 2  # the map and its colour bar
+    assert len(similarity_heatmap(torch.eye(3), list("abc"), "t", colorbar=False).axes) == 1
     with pytest.raises(ValueError, match="similarity must have shape"):
         similarity_heatmap(torch.eye(3), ["a"], "t")
 
