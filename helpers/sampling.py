@@ -280,7 +280,8 @@ def generation_loop(
 ) -> Iterator[tuple[int, torch.Tensor | None, torch.Tensor]]:
     """The loop of `generate`, bare: after the token ids `ids`, one new token per step until
     `max_new_tokens` or the token `eos_id`. Yields (token, the probabilities (V,) it was drawn
-    from or None when greedy, the model's logits (V,)).
+    from or None when greedy, the model's logits (V,)). `generator` makes the draws (None:
+    torch's global random state).
 
     Run it under `torch.inference_mode()` with the model in eval mode; `generate` does, and it
     also checks the arguments, which this loop takes as they come.
