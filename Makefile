@@ -78,10 +78,10 @@ format: $(VENV)/.helpers
 	$(BIN)/ruff check --fix helpers tests notebooks tools
 
 checkpoints: $(VENV)/.helpers
-	$(BIN)/python -m helpers.make_checkpoints
+	$(BIN)/python -m tools.make_checkpoints
 
 bench: $(VENV)/.helpers
-	$(BIN)/python -m helpers.bench all
+	$(BIN)/python -m tools.bench all
 
 clean:
 	rm -rf $(VENV) $(COLAB_VENV) .pytest_cache .ruff_cache tests/output

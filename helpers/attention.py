@@ -18,6 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from helpers._checks import check_int, check_number
+
 __all__ = [
     "FeedForward",
     "LearnedPositionalEmbedding",
@@ -77,7 +79,7 @@ def causal_mask(T: int, device: torch.device | str | None = None) -> torch.Tenso
             [1, 1, 0],
             [1, 1, 1]], dtype=torch.int32)
     """
-    _check_int("T", T, low=1)
+    check_int("T", T, low=1)
     return torch.ones(T, T, dtype=torch.bool, device=device).tril()
 
 
@@ -86,7 +88,7 @@ def causal_mask(T: int, device: torch.device | str | None = None) -> torch.Tenso
 
 def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
     """(B, T, C) -> (B, n_heads, T, C // n_heads): head h gets channels h*hs .. (h+1)*hs - 1."""
-    _check_int("n_heads", n_heads, low=1)
+    check_int("n_heads", n_heads, low=1)
     if x.dim() != 3:
         raise ValueError(f"x must have shape (B, T, C), got shape {tuple(x.shape)}")
     B, T, C = x.shape
@@ -114,11 +116,11 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, d_model: int, n_heads: int, bias: bool = True, dropout: float = 0.0):
         super().__init__()
-        _check_int("d_model", d_model, low=1)
-        _check_int("n_heads", n_heads, low=1)
+        check_int("d_model", d_model, low=1)
+        check_int("n_heads", n_heads, low=1)
         if d_model % n_heads != 0:
             raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}")
-        _check_dropout(dropout)
+        check_number("dropout", dropout, 0, 1, high_open=True)
         self.d_model, self.n_heads, self.head_dim = d_model, n_heads, d_model // n_heads
         self.q_proj = nn.Linear(d_model, d_model, bias=bias)
         self.k_proj = nn.Linear(d_model, d_model, bias=bias)
@@ -232,8 +234,8 @@ def sinusoidal_positions(T: int, d_model: int) -> torch.Tensor:
 
     Channels come in (sin, cos) pairs of one frequency, so d_model must be even.
     """
-    _check_int("T", T, low=1)
-    _check_int("d_model", d_model, low=2)
+    check_int("T", T, low=1)
+    check_int("d_model", d_model, low=2)
     if d_model % 2 != 0:
         raise ValueError(f"d_model must be even (sin/cos pairs), got {d_model}")
     pos = torch.arange(T, dtype=torch.float32)[:, None]  # (T, 1)
@@ -250,8 +252,8 @@ class LearnedPositionalEmbedding(nn.Module):
 
     def __init__(self, max_len: int, d_model: int):
         super().__init__()
-        _check_int("max_len", max_len, low=1)
-        _check_int("d_model", d_model, low=1)
+        check_int("max_len", max_len, low=1)
+        check_int("d_model", d_model, low=1)
         self.max_len, self.d_model = max_len, d_model
         self.embedding = nn.Embedding(max_len, d_model)  # row t is the vector of position t
 
@@ -282,10 +284,10 @@ class FeedForward(nn.Module):
         self, d_model: int, d_ff: int | None = None, dropout: float = 0.0, bias: bool = True
     ):
         super().__init__()
-        _check_int("d_model", d_model, low=1)
+        check_int("d_model", d_model, low=1)
         d_ff = 4 * d_model if d_ff is None else d_ff
-        _check_int("d_ff", d_ff, low=1)
-        _check_dropout(dropout)
+        check_int("d_ff", d_ff, low=1)
+        check_number("dropout", dropout, 0, 1, high_open=True)
         self.fc = nn.Linear(d_model, d_ff, bias=bias)  # expand
         self.gelu = nn.GELU()
         self.proj = nn.Linear(d_ff, d_model, bias=bias)  # project back
@@ -333,18 +335,6 @@ class TransformerBlock(nn.Module):
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _check_int(name: str, value: object, low: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-
-
-def _check_dropout(p: object) -> None:
-    if not isinstance(p, int | float) or isinstance(p, bool) or not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout must be a float in [0, 1), got {p!r}")
 
 
 def _check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:

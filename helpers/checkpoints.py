@@ -3,7 +3,7 @@
 A card records what is needed to rebuild and trust a model: its kind and config, how it was
 trained (steps, seed, data spec, time), its final metrics and the sha256 of the weights file.
 `load` checks that sha256 before it reads a single weight, and reads weights only through
-safetensors (never pickle). `make checkpoints` (helpers.make_checkpoints) writes them.
+safetensors (never pickle). `make checkpoints` (tools.make_checkpoints) writes them.
 """
 
 import hashlib

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from helpers._checks import check_int
 from helpers.pretrained import encode, minilm
 
 
@@ -25,8 +26,7 @@ def sentence_embeddings(sentences: list[str], batch_size: int = 64) -> torch.Ten
         raise TypeError("sentences must be a list of strings, got one string: wrap it in [...]")
     if not sentences or any(not isinstance(s, str) or not s.strip() for s in sentences):
         raise ValueError("sentences must be a non-empty list of non-empty strings")
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    check_int("batch_size", batch_size, low=1)
     tokenizer, model = minilm()
     out = torch.empty(len(sentences), model.config.hidden_size)
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
@@ -72,8 +72,7 @@ class SemanticSearch:
     def search(self, query: str, top_k: int = 5) -> list[SearchHit]:
         if not isinstance(query, str) or not query.strip():
             raise ValueError("query must be a non-empty string")
-        if not isinstance(top_k, int) or top_k < 1:
-            raise ValueError(f"top_k must be an integer >= 1, got {top_k!r}")
+        check_int("top_k", top_k, low=1)
         scores = (sentence_embeddings([query]) @ self.embeddings.T)[0]  # (N,)
         best = torch.argsort(scores, descending=True, stable=True)[:top_k]
         return [SearchHit(round(float(scores[i]), 4), self.sentences[i], int(i)) for i in best]

@@ -4,46 +4,51 @@ One readable file in the spirit of nanoGPT: token + learned position embeddings,
 pre-norm transformer blocks (causal self-attention, then an MLP, each with a residual
 connection), a final LayerNorm and an LM head tied to the token embedding. The parameter names
 are GPT-2's, so the model converts to and from transformers' `GPT2LMHeadModel` by transposing
-four weight matrices (GPT-2 stores them as `Conv1D`, i.e. as (in, out) matrices).
-
-For fast sampling the model takes an optional `KVCache`: the keys and values of the tokens it
-has already read, so each new token costs one position, not a rerun of the whole context.
+four weight matrices (`helpers.gpt_interop`).
 
     config = GPTConfig(vocab_size=512, context_length=128)
     model = GPT(config, seed=0)
     logits = model(idx)                        # (B, T) token ids -> (B, T, vocab_size)
+
+The attention itself is torch's fused `scaled_dot_product_attention`; the step-by-step teaching
+version lives in `helpers.attention`, which names the same ideas in the words of notebooks
+04-05. Here GPT-2's weight names win, so that checkpoints map one-to-one:
+
+    idea                      helpers.attention             helpers.gpt (GPT-2)
+    residual stream width     d_model                       d_model (GPT-2: n_embd)
+    heads per layer           n_heads                       n_head
+    width of one head         head_dim                      head_dim
+    query/key/value           q_proj, k_proj, v_proj        attn.c_attn (the three in one)
+    mixing the heads          out_proj                      attn.c_proj
+    feed-forward              FeedForward: fc, proj         MLP: c_fc, c_proj
+    one block                 TransformerBlock: ln1, attn,  Block: ln_1, attn, ln_2, mlp
+                              ln2, ffn
+    longest sequence          max_len                       context_length (GPT-2: n_positions)
+    causal mask               causal_mask(T), True = may    is_causal=True (torch's fused kernel)
+                              attend
+
+The generation add-on, at the end of the file: an optional `KVCache` holds the keys and values
+of the tokens the model has already read, so each new token costs one position, not a rerun of
+the whole context (`helpers.sampling.generate` uses it).
+
     cache = model.new_kv_cache(batch_size=1)
     logits = model(prompt, kv_cache=cache)     # reads the prompt, caches its keys/values
     logits = model(next_id, kv_cache=cache)    # one more token at position cache.length
-
-The attention itself is torch's fused `scaled_dot_product_attention`; the step-by-step teaching
-version lives in `helpers.attention`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-if TYPE_CHECKING:  # transformers is slow to import; the functions below import it lazily
-    import tokenizers
-    import transformers
+from helpers._checks import check_bool, check_int, check_number
 
-__all__ = [
-    "GPT",
-    "GPTConfig",
-    "KVCache",
-    "export_pretrained",
-    "from_transformers",
-    "lm_loss",
-    "to_transformers",
-]
+__all__ = ["GPT", "GPTConfig", "KVCache", "lm_loss"]
 
 LAYER_NORM_EPS = 1e-5  # GPT-2's layer_norm_epsilon (also torch's LayerNorm default)
 INIT_STD = 0.02  # GPT-2's initializer_range
@@ -63,20 +68,14 @@ class GPTConfig:
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "context_length", "n_layer", "n_head", "d_model"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int(name, getattr(self, name), low=1)
         if self.d_model % self.n_head != 0:
             raise ValueError(
                 f"d_model must be divisible by n_head, got d_model={self.d_model} "
                 f"and n_head={self.n_head}"
             )
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float):
-            raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not isinstance(self.bias, bool):
-            raise ValueError(f"bias must be True or False, got {self.bias!r}")
+        check_number("dropout", self.dropout, 0, 1, high_open=True)
+        check_bool("bias", self.bias)
 
     @property
     def head_dim(self) -> int:
@@ -94,69 +93,6 @@ class GPTConfig:
         if unknown:
             raise ValueError(f"unknown GPTConfig keys: {sorted(unknown)}")
         return cls(**d)
-
-
-class KVCache:
-    """The keys and values of every token a GPT has read so far, one buffer pair per layer.
-
-    Buffers are preallocated at (B, n_head, context_length, head_dim), so appending a token is
-    a copy into a slice. `length` is the number of tokens cached: the next token the model reads
-    sits at position `length`. The cache never crops: when it is full, the caller must shorten
-    the context and start a new cache. It is meant for inference, under `torch.no_grad()`.
-    """
-
-    def __init__(
-        self,
-        config: GPTConfig,
-        batch_size: int,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype = torch.float32,
-    ) -> None:
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.batch_size = batch_size
-        self.max_length = config.context_length
-        shape = (batch_size, config.n_head, config.context_length, config.head_dim)
-        layers = range(config.n_layer)
-        self.keys = [torch.zeros(shape, device=device, dtype=dtype) for _ in layers]
-        self.values = [torch.zeros(shape, device=device, dtype=dtype) for _ in layers]
-        self._length = 0
-
-    @property
-    def length(self) -> int:
-        """Number of tokens cached so far (0 for a new cache)."""
-        return self._length
-
-    def reset(self) -> None:
-        """Forget every cached token (the buffers are reused)."""
-        self._length = 0
-
-    def check_room(self, n_new: int) -> None:
-        """Raise ValueError if `n_new` more tokens would not fit in the context window."""
-        if self._length + n_new > self.max_length:
-            raise ValueError(
-                f"the KV cache holds at most context_length={self.max_length} tokens; it has "
-                f"{self._length} and {n_new} more were given. Crop the context and start a new "
-                "cache."
-            )
-
-    def update(
-        self, layer: int, k: torch.Tensor, v: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Store the new tokens' keys/values of one layer; return all keys/values so far.
-
-        k, v: (B, n_head, T, head_dim) -> returned views: (B, n_head, length + T, head_dim).
-        Called by every layer during one forward pass; the model then calls `advance(T)`.
-        """
-        start, end = self._length, self._length + k.shape[2]
-        self.keys[layer][:, :, start:end] = k
-        self.values[layer][:, :, start:end] = v
-        return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
-
-    def advance(self, n_new: int) -> None:
-        """Count `n_new` tokens as cached (after every layer has stored them)."""
-        self.check_room(n_new)
-        self._length += n_new
 
 
 class CausalSelfAttention(nn.Module):
@@ -235,8 +171,7 @@ class GPT(nn.Module):
         super().__init__()
         if not isinstance(config, GPTConfig):
             raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        check_int("seed", seed, low=0, none_ok=True)
         self.config = config
         # nn.Linear and nn.Embedding draw a default init from the global RNG; with a seed we
         # put that state back, so building a seeded model leaves the caller's randomness alone
@@ -390,158 +325,67 @@ def lm_loss(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int = -10
 
 
 # ---------------------------------------------------------------------------------------------
-# transformers interop: our GPT <-> GPT2LMHeadModel, and a folder `pipeline()` can load.
-
-# Linear layers whose weights GPT-2 stores transposed (Conv1D keeps them as (in, out)).
-_TRANSPOSED = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+# The generation add-on: a KV cache, so sampling reads each token once (helpers.sampling)
+# ---------------------------------------------------------------------------------------------
 
 
-def to_transformers(
-    model: GPT, bos_token_id: int | None = None, eos_token_id: int | None = None
-) -> transformers.GPT2LMHeadModel:
-    """A transformers `GPT2LMHeadModel` with our model's weights (copied, not shared).
+class KVCache:
+    """The keys and values of every token a GPT has read so far, one buffer pair per layer.
 
-    It gives the same logits as `model` (same device, dtype and train/eval mode). Without biases
-    (`bias=False`) GPT-2's biases are set to zero, which computes the same function.
+    Buffers are preallocated at (B, n_head, context_length, head_dim), so appending a token is
+    a copy into a slice. `length` is the number of tokens cached: the next token the model reads
+    sits at position `length`. The cache never crops: when it is full, the caller must shorten
+    the context and start a new cache. It is meant for inference, under `torch.no_grad()`.
     """
-    import transformers
 
-    if not isinstance(model, GPT):
-        raise TypeError(f"model must be a GPT, got {type(model).__name__}")
-    cfg = model.config
-    for name, token_id in (("bos_token_id", bos_token_id), ("eos_token_id", eos_token_id)):
-        if token_id is not None and not 0 <= token_id < cfg.vocab_size:
-            raise ValueError(f"{name} must be in [0, {cfg.vocab_size}), got {token_id}")
-    hf_config = transformers.GPT2Config(
-        vocab_size=cfg.vocab_size,
-        n_positions=cfg.context_length,
-        n_embd=cfg.d_model,
-        n_layer=cfg.n_layer,
-        n_head=cfg.n_head,
-        n_inner=None,  # 4 * n_embd, as ours
-        activation_function="gelu_new",  # GELU, tanh approximation
-        resid_pdrop=cfg.dropout,
-        embd_pdrop=cfg.dropout,
-        attn_pdrop=cfg.dropout,
-        layer_norm_epsilon=LAYER_NORM_EPS,
-        initializer_range=INIT_STD,
-        tie_word_embeddings=True,
-        bos_token_id=bos_token_id,
-        eos_token_id=eos_token_id,
-        pad_token_id=eos_token_id,  # lets generate() pad finished rows without a warning
-    )
-    hf_model = transformers.GPT2LMHeadModel(hf_config).to(model.transformer.wte.weight.dtype)
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    hf_state = {}
-    for name, hf_param in hf_model.state_dict().items():
-        if name in state:
-            value = state[name]
-            hf_state[name] = value.t() if name.endswith(_TRANSPOSED) else value
-        elif name == "lm_head.weight":
-            hf_state[name] = state["transformer.wte.weight"]
-        elif name.endswith("bias") and not cfg.bias:
-            hf_state[name] = torch.zeros_like(hf_param)
-        else:
-            raise RuntimeError(f"no weight of ours maps to GPT-2's {name}")
-    hf_model.load_state_dict(hf_state, strict=True)
-    hf_model.tie_weights()
-    return hf_model.to(model.transformer.wte.weight.device).train(model.training)
+    def __init__(
+        self,
+        config: GPTConfig,
+        batch_size: int,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        check_int("batch_size", batch_size, low=1)
+        self.batch_size = batch_size
+        self.max_length = config.context_length
+        shape = (batch_size, config.n_head, config.context_length, config.head_dim)
+        layers = range(config.n_layer)
+        self.keys = [torch.zeros(shape, device=device, dtype=dtype) for _ in layers]
+        self.values = [torch.zeros(shape, device=device, dtype=dtype) for _ in layers]
+        self._length = 0
 
+    @property
+    def length(self) -> int:
+        """Number of tokens cached so far (0 for a new cache)."""
+        return self._length
 
-def from_transformers(hf_model: transformers.GPT2LMHeadModel) -> GPT:
-    """Our GPT with the weights of a transformers `GPT2LMHeadModel` (the inverse of
-    `to_transformers`). Only GPT-2 variants our model can express are accepted."""
-    import transformers
+    def reset(self) -> None:
+        """Forget every cached token (the buffers are reused)."""
+        self._length = 0
 
-    if not isinstance(hf_model, transformers.GPT2LMHeadModel):
-        raise TypeError(f"hf_model must be a GPT2LMHeadModel, got {type(hf_model).__name__}")
-    c = hf_model.config
-    problems = []
-    if c.activation_function not in ("gelu_new", "gelu_pytorch_tanh"):
-        problems.append(f"activation_function={c.activation_function!r} (need tanh GELU)")
-    if c.n_inner not in (None, 4 * c.n_embd):
-        problems.append(f"n_inner={c.n_inner} (need 4 * n_embd)")
-    if not math.isclose(c.layer_norm_epsilon, LAYER_NORM_EPS):
-        problems.append(f"layer_norm_epsilon={c.layer_norm_epsilon} (need {LAYER_NORM_EPS})")
-    if not c.scale_attn_weights or c.scale_attn_by_inverse_layer_idx or c.add_cross_attention:
-        problems.append("non-standard attention (scaling or cross-attention)")
-    if not c.tie_word_embeddings:
-        problems.append("untied LM head (need tie_word_embeddings=True)")
-    if not c.resid_pdrop == c.embd_pdrop == c.attn_pdrop:
-        problems.append("different dropout rates (need resid_pdrop == embd_pdrop == attn_pdrop)")
-    if problems:
-        raise ValueError("cannot convert this GPT2LMHeadModel: " + "; ".join(problems))
-    config = GPTConfig(
-        vocab_size=c.vocab_size,
-        context_length=c.n_positions,
-        n_layer=c.n_layer,
-        n_head=c.n_head,
-        d_model=c.n_embd,
-        dropout=float(c.resid_pdrop),
-    )
-    hf_state = {k: v.detach().cpu() for k, v in hf_model.state_dict().items()}
-    model = GPT(config)
-    state = {
-        name: hf_state[name].t() if name.endswith(_TRANSPOSED) else hf_state[name]
-        for name in model.state_dict()
-    }
-    model.load_state_dict(state, strict=True)
-    return model.to(hf_model.device).train(hf_model.training)
+    def check_room(self, n_new: int) -> None:
+        """Raise ValueError if `n_new` more tokens would not fit in the context window."""
+        if self._length + n_new > self.max_length:
+            raise ValueError(
+                f"the KV cache holds at most context_length={self.max_length} tokens; it has "
+                f"{self._length} and {n_new} more were given. Crop the context and start a new "
+                "cache."
+            )
 
+    def update(
+        self, layer: int, k: torch.Tensor, v: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Store the new tokens' keys/values of one layer; return all keys/values so far.
 
-def export_pretrained(
-    model: GPT,
-    tokenizer: tokenizers.Tokenizer | transformers.PreTrainedTokenizerFast,
-    folder: str | Path,
-    eos_token: str | None = None,
-) -> Path:
-    """Write a folder that `transformers.pipeline("text-generation", model=folder)` loads
-    offline: the GPT2LMHeadModel (safetensors, config, generation config) and the tokenizer.
+        k, v: (B, n_head, T, head_dim) -> returned views: (B, n_head, length + T, head_dim).
+        Called by every layer during one forward pass; the model then calls `advance(T)`.
+        """
+        start, end = self._length, self._length + k.shape[2]
+        self.keys[layer][:, :, start:end] = k
+        self.values[layer][:, :, start:end] = v
+        return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
 
-    `tokenizer` is a `tokenizers.Tokenizer` (e.g. the course's byte-level BPE) or a transformers
-    fast tokenizer. `eos_token` names the end-of-text token; by default the tokenizer's own eos
-    token, else "<|endoftext|>" if the vocabulary has it, else none (generation then stops only
-    at max_new_tokens). Returns the folder's path.
-    """
-    import tokenizers
-    import transformers
-
-    if isinstance(tokenizer, tokenizers.Tokenizer):
-        hf_tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=tokenizer)
-    elif isinstance(tokenizer, transformers.PreTrainedTokenizerFast):
-        hf_tokenizer = tokenizer
-    else:
-        raise TypeError(
-            "tokenizer must be a tokenizers.Tokenizer or a transformers.PreTrainedTokenizerFast, "
-            f"got {type(tokenizer).__name__}"
-        )
-    vocab = hf_tokenizer.get_vocab()
-    if len(hf_tokenizer) > model.config.vocab_size:
-        raise ValueError(
-            f"the tokenizer has {len(hf_tokenizer)} tokens, more than the model's "
-            f"vocab_size={model.config.vocab_size}"
-        )
-    if eos_token is None:
-        eos_token = hf_tokenizer.eos_token
-        if eos_token is None and "<|endoftext|>" in vocab:
-            eos_token = "<|endoftext|>"
-    elif eos_token not in vocab:
-        raise ValueError(f"eos_token {eos_token!r} is not in the tokenizer's vocabulary")
-    eos_id = None
-    if eos_token is not None:
-        hf_tokenizer.eos_token = eos_token
-        eos_id = vocab[eos_token]
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    hf_model = to_transformers(model, bos_token_id=eos_id, eos_token_id=eos_id)
-    hf_model.generation_config.pad_token_id = eos_id
-    bars = transformers.utils.logging.is_progress_bar_enabled()
-    transformers.utils.logging.disable_progress_bar()  # no "Writing model shards" bar
-    try:
-        hf_model.save_pretrained(folder)
-    finally:
-        if bars:
-            transformers.utils.logging.enable_progress_bar()
-    hf_tokenizer.save_pretrained(folder)
-    return folder
+    def advance(self, n_new: int) -> None:
+        """Count `n_new` tokens as cached (after every layer has stored them)."""
+        self.check_room(n_new)
+        self._length += n_new

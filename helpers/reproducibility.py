@@ -6,11 +6,13 @@ import random
 import numpy as np
 import torch
 
+from helpers._checks import check_int
+
 
 def seed_everything(seed: int = 0) -> int:
     """Seed Python, NumPy and torch (CPU and CUDA) so a cell gives the same numbers each run."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    check_int("seed", seed, 0, 2**32 - 1, message="seed must be an integer in [0, 2**32)")
+    seed = int(seed)  # a numpy integer too
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device

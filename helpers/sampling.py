@@ -11,8 +11,11 @@ gives it probability exactly 0, and they keep exactly the tokens transformers' l
 keep (TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper; tests/test_sampling.py
 cross-checks them, ties and extreme values included).
 
-`generate` runs the loop with a model that follows the course GPT's contract (`helpers.gpt`):
-`model(idx)` -> logits (B, T, V), optionally with a KV cache from `model.new_kv_cache(B)`.
+`generation_loop` is the loop itself: crop the context to the window, run the model, filter,
+draw, append, repeat. `generate` wraps it for the notebooks: it checks the arguments, crops the
+prompt (with a note), and records each new token's probability. Both take a model that follows
+the course GPT's contract (`helpers.gpt`): `model(idx)` -> logits (B, T, V), optionally with a
+KV cache from `model.new_kv_cache(B)`.
 
     probs = next_token_probs(logits, temperature=0.8, top_k=50, top_p=0.95)
     result = generate(model, tokenizer, "Once upon a time", max_new_tokens=40, seed=0)
@@ -25,11 +28,13 @@ behind notebook 08's slider-driven bar charts.
 from __future__ import annotations
 
 import math
-import numbers
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+
+from helpers._checks import check_int, check_number, eval_mode, is_number, model_device
 
 __all__ = [
     "Generation",
@@ -38,6 +43,7 @@ __all__ = [
     "candidate_count",
     "entropy",
     "generate",
+    "generation_loop",
     "next_token_probs",
     "sample_token",
     "top_k_filter",
@@ -59,7 +65,7 @@ def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     it. Unlike transformers' TemperatureLogitsWarper, an int temperature is fine here.
     """
     _check_logits(logits)
-    if _is_real(temperature) and temperature == 0:
+    if is_number(temperature) and temperature == 0:
         raise ValueError(
             "temperature must be > 0 here, got 0; use temperature=0 in next_token_probs or "
             "generate for greedy decoding"
@@ -137,11 +143,7 @@ def next_token_probs(
     as in transformers' greedy search. top_k=None / top_p=None switch those filters off.
     """
     _check_logits(logits)
-    _check_temperature(temperature, allow_zero=True)
-    if top_k is not None:
-        _check_top_k(top_k)
-    if top_p is not None:
-        _check_top_p(top_p)
+    _check_controls(temperature, top_k, top_p)
     if temperature == 0:  # greedy: all the probability on the most likely token
         best = logits.argmax(dim=-1, keepdim=True)  # (..., 1)
         return torch.zeros_like(logits).scatter_(-1, best, 1.0)
@@ -154,7 +156,9 @@ def sample_token(probs: torch.Tensor, generator: torch.Generator | None = None) 
     A token with probability 0 is never drawn. With a `generator` the draw happens on the
     generator's device, so the same seed gives the same tokens whatever device made `probs`.
     """
-    if not isinstance(probs, torch.Tensor) or probs.dim() not in (1, 2) or probs.size(-1) < 1:
+    if not isinstance(probs, torch.Tensor):
+        raise TypeError(f"probs must be a torch.Tensor, got {type(probs).__name__}")
+    if probs.dim() not in (1, 2) or probs.size(-1) < 1:
         raise ValueError("probs must be a (V,) or (B, V) tensor with V >= 1")
     if generator is not None:
         probs = probs.to(generator.device)
@@ -214,83 +218,39 @@ def generate(
     the window fills.
 
     The model's train/eval mode is restored afterwards (it runs in eval mode, so no dropout).
+    The loop itself is `generation_loop`; this function checks the arguments, crops the prompt
+    and records what notebook 08 shows about each new token.
     """
-    _check_temperature(temperature, allow_zero=True)
-    if top_k is not None:
-        _check_top_k(top_k)
-    if top_p is not None:
-        _check_top_p(top_p)
-    if not _is_int(max_new_tokens) or max_new_tokens < 0:
-        raise ValueError(f"max_new_tokens must be an integer >= 0, got {max_new_tokens!r}")
-    if not _is_int(seed) or not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
-    context_length = model.config.context_length
+    _check_controls(temperature, top_k, top_p)
+    check_int("max_new_tokens", max_new_tokens, low=0)
+    check_int("seed", seed, 0, 2**63 - 1, message="seed must be an integer in [0, 2**63)")
+    n_ctx = model.config.context_length
     all_prompt_ids = _encode_prompt(tokenizer, prompt, model.config.vocab_size)
-
-    dropped = max(0, len(all_prompt_ids) - context_length)
-    notes = []
-    if dropped:
-        notes.append(
-            f"The prompt is {len(all_prompt_ids)} tokens but the context window holds "
-            f"{context_length}: the model reads only the last {context_length} tokens "
-            f"(the first {dropped} were cropped)."
-        )
-    seq = all_prompt_ids[dropped:]  # the (cropped) prompt, then each new token
-    eos_id = getattr(tokenizer, "eos_id", None) if stop_at_eos else None
-    greedy = temperature == 0
-    rng = torch.Generator().manual_seed(seed)
-    device = _model_device(model)
     if use_cache and not callable(getattr(model, "new_kv_cache", None)):
         raise ValueError("use_cache=True needs a model with new_kv_cache(); pass use_cache=False")
+    dropped = max(0, len(all_prompt_ids) - n_ctx)
+    prompt_ids = all_prompt_ids[dropped:]  # what the model reads first
+    eos_id = getattr(tokenizer, "eos_id", None) if stop_at_eos else None
+    rng = torch.Generator().manual_seed(seed)
+    # plain sampling: the drawn-from distribution is the model's own softmax, computed once
+    plain = temperature == 1 and top_k is None and top_p is None
 
     new_ids: list[int] = []
-    token_probs: list[float] = []
-    model_probs: list[float] = []
-    finish_reason = "length"
-    # plain sampling: the drawn-from distribution is the model's own softmax, computed once
-    plain = not greedy and temperature == 1 and top_k is None and top_p is None
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.inference_mode():  # lighter than no_grad: no autograd bookkeeping at all
-            cache = model.new_kv_cache(1) if use_cache else None
-            logits = _last_logits(model, _ids_tensor(seq, device), cache)  # (V,)
-            for step in range(max_new_tokens):
-                if greedy:  # one-hot on the first largest logit: probability 1
-                    token = int(logits.argmax())
-                    token_probs.append(1.0)
-                    model_probs.append(float(logits.float().softmax(dim=-1)[token]))
-                else:
-                    probs = _filtered_probs(logits, temperature, top_k, top_p).float().cpu()
-                    token = _draw(probs, rng)  # the same token as sample_token(probs, rng)
-                    token_probs.append(float(probs[token]))
-                    if not token_probs[-1] > 0:  # only NaN logits can make it so
-                        raise RuntimeError(f"the model's logits contain NaN at new token {step}")
-                    if plain and logits.dtype == torch.float32:
-                        model_probs.append(token_probs[-1])  # probs is logits.softmax() here
-                    else:
-                        model_probs.append(float(logits.float().softmax(dim=-1)[token]))
-                new_ids.append(token)
-                seq.append(token)
-                if token == eos_id:
-                    finish_reason = "stop"
-                    break
-                if step + 1 == max_new_tokens:
-                    break  # no need for the logits after the last token
-                if len(seq) == context_length + 1 and not dropped:
-                    notes.append(
-                        f"The context window ({context_length} tokens) filled at new token "
-                        f"{step + 1}: from then on the model read only the last "
-                        f"{context_length} tokens."
-                    )
-                if cache is not None and cache.length < context_length:  # one new position
-                    logits = _last_logits(model, _ids_tensor(seq[-1:], device), cache)
-                else:  # no cache, or a full one: read the last context_length tokens afresh
-                    cache = None
-                    logits = _last_logits(model, _ids_tensor(seq[-context_length:], device))
-    finally:
-        model.train(was_training)
+    token_probs: list[float] = []  # under the distribution each token was drawn from
+    model_probs: list[float] = []  # under the model alone (temperature 1, no filters)
+    with eval_mode(model), torch.inference_mode():  # inference: no autograd bookkeeping at all
+        steps = generation_loop(
+            model, prompt_ids, max_new_tokens, temperature, top_k, top_p, rng, use_cache, eos_id
+        )
+        for token, probs, logits in _nan_checked(steps, new_ids):
+            new_ids.append(token)
+            token_probs.append(1.0 if probs is None else float(probs[token]))  # greedy: 1
+            if plain and logits.dtype == torch.float32:
+                model_probs.append(token_probs[-1])  # probs is logits.softmax() here
+            else:
+                model_probs.append(float(logits.float().softmax(dim=-1)[token]))
 
+    finish_reason = "stop" if new_ids and new_ids[-1] == eos_id else "length"
     text_ids = new_ids[:-1] if finish_reason == "stop" else new_ids
     completion = _decode_continuation(tokenizer, all_prompt_ids, text_ids)
     return Generation(
@@ -300,32 +260,100 @@ def generate(
         token_texts=[_token_text(tokenizer, i) for i in new_ids],
         token_probs=token_probs,
         model_probs=model_probs,
-        prompt_ids=all_prompt_ids[dropped:],
+        prompt_ids=prompt_ids,
         prompt_tokens_dropped=dropped,
         finish_reason=finish_reason,
-        notes=notes,
+        notes=_window_notes(len(all_prompt_ids), n_ctx, len(new_ids)),
     )
 
 
-def _last_logits(model: torch.nn.Module, idx: torch.Tensor, cache: Any = None) -> torch.Tensor:
-    """The model's logits (V,) after reading token ids `idx` (1, T) (through `cache`, if given)."""
-    logits = model(idx) if cache is None else model(idx, kv_cache=cache)  # (1, T, V)
-    return logits[0, -1]
+def generation_loop(
+    model: torch.nn.Module,
+    ids: list[int],
+    max_new_tokens: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: torch.Generator | None = None,
+    use_cache: bool = True,
+    eos_id: int | None = None,
+) -> Iterator[tuple[int, torch.Tensor | None, torch.Tensor]]:
+    """The loop of `generate`, bare: after the token ids `ids`, one new token per step until
+    `max_new_tokens` or the token `eos_id`. Yields (token, the probabilities (V,) it was drawn
+    from or None when greedy, the model's logits (V,)). `generator` makes the draws (None:
+    torch's global random state).
+
+    Run it under `torch.inference_mode()` with the model in eval mode; `generate` does, and it
+    also checks the arguments, which this loop takes as they come.
+    """
+    ids = list(ids)
+    read = _context_reader(model, use_cache)
+    for _ in range(max_new_tokens):
+        logits = read(ids)  # crop to the context window, forward: next-token logits (V,)
+        if temperature == 0:  # greedy: the most likely token (the first one if several tie)
+            token, probs = int(logits.argmax()), None
+        else:  # temperature, top-k, top-p, softmax; then draw (torch.multinomial)
+            probs = _filtered_probs(logits, temperature, top_k, top_p).float()
+            token = int(sample_token(probs, generator))
+        ids.append(token)
+        yield token, probs, logits
+        if token == eos_id:
+            return
 
 
-def _draw(probs: torch.Tensor, generator: torch.Generator) -> int:
-    """One token id drawn from `probs` (V,): the exponential race argmax(p / E), E ~ Exp(1)
-    independently per token, which picks token i with probability p_i. It is how
-    torch.multinomial draws one sample, with the same random numbers, so it gives the same
-    token as `sample_token(probs, generator)` (tests/test_bench.py checks it), minus
-    multinomial's input checks: a third less time in the generate loop."""
-    race = torch.empty_like(probs).exponential_(1, generator=generator)  # (V,)
-    return int(torch.div(probs, race, out=race).argmax())
+def _context_reader(model: torch.nn.Module, use_cache: bool) -> Callable[[list[int]], torch.Tensor]:
+    """A function: token ids -> the model's logits (V,) for the token after them, the model
+    reading only the last context_length ids.
+
+    With `use_cache` it reads through a KV cache, so each call costs only the ids the cache has
+    not seen yet (one per step). Once the ids outgrow the context window, the window slides:
+    every cached key and value would move to another position, so the cache is dropped and
+    each call re-reads the whole window (the same logits, more time).
+    """
+    n_ctx = model.config.context_length
+    device = model_device(model)
+    cache = model.new_kv_cache(1) if use_cache else None
+
+    def read(ids: list[int]) -> torch.Tensor:
+        nonlocal cache
+        if cache is not None and len(ids) <= n_ctx:  # the new ids only, through the cache
+            idx = torch.tensor(ids[cache.length :], dtype=torch.long, device=device)
+            return model(idx.view(1, -1), kv_cache=cache)[0, -1]  # (1, T, V) -> (V,)
+        cache = None
+        idx = torch.tensor(ids[-n_ctx:], dtype=torch.long, device=device)
+        return model(idx.view(1, -1))[0, -1]  # (1, T, V) -> (V,)
+
+    return read
 
 
-def _ids_tensor(ids: list[int], device: torch.device) -> torch.Tensor:
-    """Token ids as a (1, T) long tensor on `device`."""
-    return torch.tensor(ids, dtype=torch.long, device=device).view(1, -1)
+def _nan_checked(steps: Iterator, new_ids: list[int]) -> Iterator:
+    """`steps`, with torch.multinomial's refusal of NaN probabilities said in our words."""
+    try:
+        yield from steps
+    except RuntimeError as error:
+        if "nan" not in str(error):
+            raise
+        message = f"the model's logits contain NaN at new token {len(new_ids)}"
+        raise RuntimeError(message) from error
+
+
+def _window_notes(prompt_length: int, n_ctx: int, n_new: int) -> list[str]:
+    """The plain-language notes of a generation: a cropped prompt, or the step at which the
+    context window filled (when the model read at least one token after that)."""
+    if prompt_length > n_ctx:
+        dropped = prompt_length - n_ctx
+        return [
+            f"The prompt is {prompt_length} tokens but the context window holds "
+            f"{n_ctx}: the model reads only the last {n_ctx} tokens "
+            f"(the first {dropped} were cropped)."
+        ]
+    filled_at = n_ctx + 1 - prompt_length  # the first new token read from a full window
+    if n_new > filled_at:
+        return [
+            f"The context window ({n_ctx} tokens) filled at new token {filled_at}: from then on "
+            f"the model read only the last {n_ctx} tokens."
+        ]
+    return []
 
 
 def _filtered_probs(
@@ -387,11 +415,6 @@ def _token_text(tokenizer: Any, token_id: int) -> str:
     return token_str(token_id) if callable(token_str) else tokenizer.decode([token_id])
 
 
-def _model_device(model: torch.nn.Module) -> torch.device:
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
 # ---------------------------------------------------------------------------------------------
 # What the notebook's bar charts show
 # ---------------------------------------------------------------------------------------------
@@ -433,8 +456,7 @@ def top_tokens(
             "probs_before and probs_after must be 1-D and of the same shape, got "
             f"{tuple(probs_before.shape)} and {tuple(probs_after.shape)}"
         )
-    if not _is_int(n) or n < 1:
-        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    check_int("n", n, low=1)
     order = torch.sort(probs_before, descending=True, stable=True).indices[:n].tolist()
     before, after = probs_before.tolist(), probs_after.tolist()
     return [
@@ -443,35 +465,34 @@ def top_tokens(
 
 
 # ---------------------------------------------------------------------------------------------
-# Argument checks: bad input -> ValueError naming the argument and its allowed range
+# Argument checks (helpers._checks): wrong type -> TypeError, wrong value -> ValueError
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_int(x: object) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
-def _is_real(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+def _check_controls(temperature: object, top_k: object, top_p: object) -> None:
+    """The checks of `next_token_probs` and `generate`: top_k / top_p may be None (off)."""
+    _check_temperature(temperature, allow_zero=True)
+    if top_k is not None:
+        _check_top_k(top_k)
+    if top_p is not None:
+        _check_top_p(top_p)
 
 
 def _check_temperature(temperature: object, allow_zero: bool) -> None:
     allowed = ">= 0 (0 means greedy)" if allow_zero else "> 0"
-    ok = _is_real(temperature) and math.isfinite(temperature)
-    if not ok or temperature < 0 or (temperature == 0 and not allow_zero):
-        raise ValueError(f"temperature must be a finite number {allowed}, got {temperature!r}")
+    message = f"temperature must be a finite number {allowed}"
+    check_number("temperature", temperature, low=0, low_open=not allow_zero, finite=True,
+                 message=message)  # fmt: skip
 
 
 def _check_top_k(k: object, name: str = "top_k") -> None:
-    if not _is_int(k) or k < 1:
-        off = " (or None for no top-k)" if name == "top_k" else ""
-        raise ValueError(f"{name} must be an integer >= 1{off}, got {k!r}")
+    off = " (or None for no top-k)" if name == "top_k" else ""
+    check_int(name, k, low=1, message=f"{name} must be an integer >= 1{off}")
 
 
 def _check_top_p(p: object, name: str = "top_p") -> None:
-    if not _is_real(p) or not 0 < p <= 1:
-        off = " (or None for no top-p)" if name == "top_p" else ""
-        raise ValueError(f"{name} must be a number in (0, 1]{off}, got {p!r}")
+    off = " (or None for no top-p)" if name == "top_p" else ""
+    check_number(name, p, 0, 1, low_open=True, message=f"{name} must be a number in (0, 1]{off}")
 
 
 def _check_logits(logits: object) -> None:

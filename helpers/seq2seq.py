@@ -38,6 +38,8 @@ import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from tqdm.auto import tqdm
 
+from helpers._checks import check_bool, check_int, eval_mode, model_device
+
 __all__ = [
     "EOS",
     "PAD",
@@ -141,15 +143,11 @@ class Seq2SeqConfig:
 
     def __post_init__(self):
         for name in ("src_vocab_size", "tgt_vocab_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 5:
-                raise ValueError(f"{name} must be an integer >= 5 (4 specials + 1), got {value!r}")
+            message = f"{name} must be an integer >= 5 (4 specials + 1)"
+            check_int(name, getattr(self, name), low=5, message=message)
         for name in ("emb_dim", "hidden_dim"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if not isinstance(self.attention, bool):
-            raise ValueError(f"attention must be True or False, got {self.attention!r}")
+            check_int(name, getattr(self, name), low=1)
+        check_bool("attention", self.attention)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -327,24 +325,22 @@ def greedy_decode(
     Returns (ids, attention): ids[b] is the output of sentence b without <eos> (at most
     max_len words); attention (B, T, S) holds the weights of every step taken, or None.
     """
-    _check_int("max_len", max_len, 1)
-    was_training = model.training
-    model.eval()
-    enc = model.encode(src)
-    s = model.init_decoder(enc)
-    B = src.shape[0]
-    y = torch.full((B,), SOS_ID, dtype=torch.long, device=src.device)
-    done = torch.zeros(B, dtype=torch.bool, device=src.device)
-    steps, all_weights = [], []
-    for _ in range(max_len + 1):  # max_len words, then room for <eos>
-        logits, s, weights = model.decode_step(y, s, enc)
-        y = logits.argmax(dim=-1)  # (B,)
-        steps.append(y)
-        all_weights.append(weights)
-        done |= y == EOS_ID
-        if done.all():
-            break
-    model.train(was_training)
+    check_int("max_len", max_len, low=1)
+    with eval_mode(model):
+        enc = model.encode(src)
+        s = model.init_decoder(enc)
+        B = src.shape[0]
+        y = torch.full((B,), SOS_ID, dtype=torch.long, device=src.device)
+        done = torch.zeros(B, dtype=torch.bool, device=src.device)
+        steps, all_weights = [], []
+        for _ in range(max_len + 1):  # max_len words, then room for <eos>
+            logits, s, weights = model.decode_step(y, s, enc)
+            y = logits.argmax(dim=-1)  # (B,)
+            steps.append(y)
+            all_weights.append(weights)
+            done |= y == EOS_ID
+            if done.all():
+                break
     ids = []
     for row in torch.stack(steps, dim=1).tolist():  # (B, T)
         row = row[: row.index(EOS_ID)] if EOS_ID in row else row
@@ -384,7 +380,7 @@ def translate_with_attention(
     words = sentence.split()
     if not words:
         raise ValueError("sentence must contain at least one word, got an empty sentence")
-    src = torch.tensor([src_vocab.encode(words)], device=_device(model))  # (1, S)
+    src = torch.tensor([src_vocab.encode(words)], device=model_device(model))  # (1, S)
     ids, attn = greedy_decode(model, src, max_len if max_len is not None else 2 * len(words) + 10)
     out = ids[0]
     return tgt_vocab.decode(out), None if attn is None else attn[0, : len(out) + 1].cpu()
@@ -418,7 +414,7 @@ def accuracy_by_length(
     bucket (the longer of output and reference at each pair); exact_match is the share of
     outputs equal to the reference.
     """
-    _check_int("bucket_width", bucket_width, 1)
+    check_int("bucket_width", bucket_width, low=1)
     outputs, refs, lengths = _evaluate(model, pairs, src_vocab, tgt_vocab, batch_size)
     lo = min(lengths)
     buckets: dict[int, list[int]] = {}
@@ -459,7 +455,7 @@ def accuracy_by_position(
     "the first tenth" of sentences of different lengths is pooled.
     """
     if relative_bins is not None:
-        _check_int("relative_bins", relative_bins, 1)
+        check_int("relative_bins", relative_bins, low=1)
     outputs, refs, _ = _evaluate(model, pairs, src_vocab, tgt_vocab, batch_size)
     hits: dict[int, int] = {}
     counts: dict[int, int] = {}
@@ -503,8 +499,8 @@ def train_seq2seq(
     tqdm.auto progress bar unless progress=False; calls callback(step, loss) after each step.
     Returns the loss of every step.
     """
-    _check_int("steps", steps, 1)
-    _check_int("batch_size", batch_size, 1)
+    check_int("steps", steps, low=1)
+    check_int("batch_size", batch_size, low=1)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     if not clip > 0:
@@ -513,7 +509,7 @@ def train_seq2seq(
     if len(pairs) == 0:
         raise ValueError("pairs must contain at least one (source, target) pair")
     data = [(src_vocab.encode(s), tgt_vocab.encode(t, add_eos=True)) for s, t in pairs]
-    device = _device(model)
+    device = model_device(model)
     batches = _length_bucketed_batches(data, batch_size, random.Random(seed))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
@@ -574,7 +570,7 @@ def _evaluate(
     batch_size: int,
 ) -> tuple[list[list[str]], list[list[str]], list[int]]:
     """Greedy outputs, references (as word lists) and source lengths of `pairs`."""
-    _check_int("batch_size", batch_size, 1)
+    check_int("batch_size", batch_size, low=1)
     src_vocab, tgt_vocab = _vocabs(model, src_vocab, tgt_vocab)
     if len(pairs) == 0:
         raise ValueError("pairs must contain at least one (source, target) pair")
@@ -585,7 +581,7 @@ def _evaluate(
     tgt_vocab.encode([w for r in refs for w in r])  # unknown reference words: ValueError
     order = sorted(range(len(srcs)), key=lambda i: len(srcs[i]))  # similar lengths batch well
     outputs: list[list[str]] = [[] for _ in srcs]
-    device = _device(model)
+    device = model_device(model)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         max_len = 2 * max(len(refs[i]) for i in idx) + 10
@@ -610,12 +606,3 @@ def _vocabs(model: Seq2Seq, src_vocab: Vocab | None, tgt_vocab: Vocab | None):
         if len(vocab) != size:
             raise ValueError(f"{name} has {len(vocab)} entries, but the model expects {size}")
     return src_vocab, tgt_vocab
-
-
-def _device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
-def _check_int(name: str, value: object, lo: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")

@@ -6,6 +6,8 @@ reference for the first exercise.
 
 import numpy as np
 
+from helpers._checks import check_number
+
 
 def softmax(logits, temperature: float = 1.0) -> np.ndarray:
     """Probabilities from scores: exp(logit / T), normalised to sum to 1 along the last axis.
@@ -13,10 +15,7 @@ def softmax(logits, temperature: float = 1.0) -> np.ndarray:
     Subtracting the largest logit first changes nothing mathematically but keeps exp() from
     overflowing for large logits. Low T sharpens the distribution, high T flattens it.
     """
-    if not isinstance(temperature, int | float) or isinstance(temperature, bool):
-        raise TypeError(f"temperature must be a number, got {type(temperature).__name__}")
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+    check_number("temperature", temperature, low=0, low_open=True)
     z = np.asarray(logits, dtype=np.float64) / temperature
     if z.size == 0:
         raise ValueError("logits must contain at least one value")

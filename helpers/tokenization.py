@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import regex
 
+from helpers._checks import check_int
+
 if TYPE_CHECKING:
     import tokenizers
     import transformers
@@ -186,8 +188,8 @@ def bpe_merge_steps(
     pairs are broken as `tokenizers` breaks them (see `most_frequent_pair`).
     """
     _check_text(text, "text")
-    _check_int(n_merges, "n_merges", 0)
-    _check_int(min_frequency, "min_frequency", 1)
+    check_int("n_merges", n_merges, low=0)
+    check_int("min_frequency", min_frequency, low=1)
     return _merge_steps(text, n_merges, pretokenize, min_frequency)
 
 
@@ -198,10 +200,8 @@ def train_bpe(
     from `text`. See `bpe_merge_steps` for the options; fewer tokens if training stops early.
     """
     _check_text(text, "text")
-    if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 256:
-        raise ValueError(
-            f"vocab_size must be >= 256, the size of the byte alphabet, got {vocab_size!r}"
-        )
+    message = "vocab_size must be >= 256, the size of the byte alphabet"
+    check_int("vocab_size", vocab_size, low=256, message=message)
     steps = bpe_merge_steps(
         text, vocab_size - 256, pretokenize=pretokenize, min_frequency=min_frequency
     )
@@ -299,11 +299,9 @@ def train_course_tokenizer(
     from tokenizers import decoders, models, pre_tokenizers, trainers
 
     _check_text(text, "text")
-    if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 257:
-        raise ValueError(
-            f"vocab_size must be >= 257, the 256 byte tokens plus {EOS_TOKEN}, got {vocab_size!r}"
-        )
-    _check_int(min_frequency, "min_frequency", 1)
+    message = f"vocab_size must be >= 257, the 256 byte tokens plus {EOS_TOKEN}"
+    check_int("vocab_size", vocab_size, low=257, message=message)
+    check_int("min_frequency", min_frequency, low=1)
     tokenizer = tokenizers.Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(
         add_prefix_space=False, use_regex=pretokenize
@@ -551,11 +549,6 @@ def _check_text(text: object, name: str) -> None:
     _check_str(text, name)
     if not text:
         raise ValueError(f"{name} must be a non-empty string, got ''")
-
-
-def _check_int(value: object, name: str, low: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
 
 
 def _check_ids(ids: Sequence[int], vocab_size: int) -> list[int]:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from tqdm.auto import tqdm
 
+from helpers._checks import check_int, eval_mode, model_device
 from helpers.gpt import GPT, lm_loss
 
 
@@ -35,13 +36,9 @@ class TrainConfig:
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "eval_every", "eval_batches"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if not isinstance(self.warmup_steps, int) or not 0 <= self.warmup_steps <= self.steps:
-            raise ValueError(
-                f"warmup_steps must be in [0, steps={self.steps}], got {self.warmup_steps!r}"
-            )
+            check_int(name, getattr(self, name), low=1)
+        message = f"warmup_steps must be in [0, steps={self.steps}]"
+        check_int("warmup_steps", self.warmup_steps, 0, self.steps, message=message)
         if not 0 < self.min_lr <= self.lr:
             raise ValueError(f"need 0 < min_lr <= lr, got min_lr={self.min_lr}, lr={self.lr}")
         if not self.grad_clip > 0 or self.weight_decay < 0:
@@ -105,15 +102,13 @@ def get_batch(ids: torch.Tensor, batch_size: int, context_length: int, generator
 @torch.no_grad()
 def estimate_loss(model: GPT, ids: torch.Tensor, batches: int, batch_size: int, seed: int = 0):
     """Mean next-token loss of `model` on `batches` random batches of `ids` (eval mode)."""
-    was_training = model.training
-    model.eval()
-    generator = torch.Generator().manual_seed(seed)
-    device = next(model.parameters()).device
-    losses = []
-    for _ in range(batches):
-        x, y = get_batch(ids, batch_size, model.config.context_length, generator)
-        losses.append(lm_loss(model(x.to(device)), y.to(device)).item())
-    model.train(was_training)
+    with eval_mode(model):
+        generator = torch.Generator().manual_seed(seed)
+        device = model_device(model)
+        losses = []
+        for _ in range(batches):
+            x, y = get_batch(ids, batch_size, model.config.context_length, generator)
+            losses.append(lm_loss(model(x.to(device)), y.to(device)).item())
     return sum(losses) / len(losses)
 
 
@@ -141,7 +136,7 @@ def train_gpt(
     Shows a tqdm progress bar unless progress=False; after each evaluation calls
     on_eval(step, model, history), e.g. to sample text or save a snapshot.
     """
-    device = next(model.parameters()).device
+    device = model_device(model)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = make_optimizer(model, config)
     history = History()

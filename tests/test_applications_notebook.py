@@ -7,7 +7,7 @@ import re
 import pytest
 from course_paths import NOTEBOOKS
 
-from helpers.foundation_models import JUMPSTART_DEPLOY_CODE
+from helpers.applications.foundation_models import JUMPSTART_DEPLOY_CODE
 
 PATH = next((p for p in NOTEBOOKS if p.name.startswith("09_")), None)
 pytestmark = pytest.mark.skipif(PATH is None, reason="notebook 09 is not there yet")

@@ -421,8 +421,8 @@ BAD_INPUT = {
         TypeError,
         "mask must be a bool tensor.*float32",
     ),
-    "causal_mask: T = 0": (lambda: causal_mask(0), ValueError, "T must be >= 1, got 0"),
-    "causal_mask: T float": (lambda: causal_mask(2.0), TypeError, "T must be an int"),
+    "causal_mask: T = 0": (lambda: causal_mask(0), ValueError, "T must be an integer >= 1, got 0"),
+    "causal_mask: T float": (lambda: causal_mask(2.0), TypeError, "T must be an integer"),
     "split_heads: C % n_heads": (
         lambda: split_heads(torch.zeros(2, 3, 10), 4),
         ValueError,
@@ -443,11 +443,15 @@ BAD_INPUT = {
         ValueError,
         "d_model=10 must be divisible by n_heads=4",
     ),
-    "MHA: n_heads = 0": (lambda: MultiHeadAttention(8, 0), ValueError, "n_heads must be >= 1"),
+    "MHA: n_heads = 0": (
+        lambda: MultiHeadAttention(8, 0),
+        ValueError,
+        "n_heads must be an integer >= 1",
+    ),
     "MHA: dropout = 1": (
         lambda: MultiHeadAttention(8, 2, dropout=1.0),
         ValueError,
-        r"dropout must be a float in \[0, 1\), got 1.0",
+        r"dropout must be in \[0, 1\), got 1.0",
     ),
     "MHA: x with the wrong width": (
         lambda: MultiHeadAttention(8, 2)(torch.zeros(2, 3, 6)),
@@ -494,18 +498,26 @@ BAD_INPUT = {
         ValueError,
         "d_model must be even.*got 7",
     ),
-    "sinusoidal: T = 0": (lambda: sinusoidal_positions(0, 8), ValueError, "T must be >= 1"),
+    "sinusoidal: T = 0": (
+        lambda: sinusoidal_positions(0, 8),
+        ValueError,
+        "T must be an integer >= 1",
+    ),
     "learned positions: max_len = 0": (
         lambda: LearnedPositionalEmbedding(0, 8),
         ValueError,
-        "max_len must be >= 1, got 0",
+        "max_len must be an integer >= 1, got 0",
     ),
     "learned positions: wrong width": (
         lambda: LearnedPositionalEmbedding(4, 8)(torch.zeros(1, 2, 6)),
         ValueError,
         r"d_model=8\), got shape \(1, 2, 6\)",
     ),
-    "FeedForward: d_ff = 0": (lambda: FeedForward(8, d_ff=0), ValueError, "d_ff must be >= 1"),
+    "FeedForward: d_ff = 0": (
+        lambda: FeedForward(8, d_ff=0),
+        ValueError,
+        "d_ff must be an integer >= 1",
+    ),
     "TransformerBlock: d_model % n_heads": (
         lambda: TransformerBlock(10, 3),
         ValueError,

@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.attention_maps import (
+from helpers.plots import figure_png
+from helpers.pretrained.attention_maps import (
     PATTERNS,
     attention_heatmap,
     attention_mosaic,
     head_patterns,
     minilm_attention,
 )
-from helpers.plots import figure_png
 
 SENTENCE = "The animal didn't cross the street because it was too tired."
 

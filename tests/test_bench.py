@@ -1,26 +1,20 @@
-"""The sampling and widget benchmarks (`python -m helpers.bench sample|widgets`) and the cached
-diversity-vs-validity trade-off of notebook 08. Small sizes, and no assertion on absolute speed
-or on speed ratios (a busy machine must not fail the tests): keys, consistency, exactness."""
+"""The benchmarks of `make bench` (`python -m tools.bench NAME --json`): the dispatcher, and the
+sampling, training and widget measurements at small sizes. No assertion on absolute speed or on
+speed ratios (a busy machine must not fail the tests): keys, consistency, exactness."""
 
-import json
+import math
+import subprocess
+import sys
 
 import pytest
 import torch
 
-from helpers import bench, checkpoints
-from helpers.bench_sample import (
-    BENCH_CONFIG,
-    TRADEOFF,
-    distinct_ngrams,
-    grammatical_counts,
-    measure_sampling_speed,
-    story_samples,
-    tradeoff_cell,
-    words,
-)
-from helpers.bench_widgets import measure_changes
-from helpers.gpt import GPT, GPTConfig
-from helpers.tokenization import load_tokenizer
+from helpers import checkpoints
+from helpers.gpt import GPTConfig
+from tools import bench
+from tools.bench.sample import BENCH_CONFIG, measure_sampling_speed
+from tools.bench.train import measure_training_throughput
+from tools.bench.widgets import measure_changes
 
 SPEED_KEYS = {"kv_tokens_per_s", "nocache_tokens_per_s", "hf_generate_tokens_per_s"}
 
@@ -61,14 +55,14 @@ def test_the_benchmark_model_is_the_mini_gpt_architecture_with_room_for_256_toke
 def test_sampling_speed_rejects_bad_sizes():
     with pytest.raises(ValueError, match="new_tokens must be at most"):
         measure_sampling_speed(new_tokens=600, repeats=1)
-    with pytest.raises(ValueError, match="repeats must be a positive integer"):
+    with pytest.raises(ValueError, match="repeats must be an integer >= 1"):
         measure_sampling_speed(repeats=0)
 
 
 def test_widget_bench_reports_each_widget_and_the_worst_median():
     figures = bench.BENCHMARKS["widgets"]  # the dispatcher's entry is this module's run()
-    assert figures == "helpers.bench_widgets:run"
-    from helpers.bench_widgets import run
+    assert figures == "tools.bench.widgets:run"
+    from tools.bench.widgets import run
 
     result = run(changes=3, include_minilm=False, playground_tokens=5)
     widgets = result["widgets"]
@@ -92,114 +86,31 @@ def test_measure_changes_refuses_a_control_that_changes_nothing():
         measure_changes(slider, [0.5, 0.5], 2, lambda: None)
 
 
-# ---------------------------------------------------------------------------------------------
-# The trade-off: diversity vs grammatical validity
-# ---------------------------------------------------------------------------------------------
+def test_measure_training_throughput_runs_both_models_on_the_same_batches():
+    config = GPTConfig(vocab_size=64, context_length=16, n_layer=1, n_head=2, d_model=16)
+    threads = torch.get_num_threads()
+    result = measure_training_throughput(config, batch_size=4, steps=2, seed=0, num_threads=1)
+    assert torch.get_num_threads() == threads  # restored
+    assert set(result) >= {"ours_tokens_per_s", "hf_tokens_per_s", "ratio"}
+    assert result["ours_tokens_per_s"] > 0 and result["hf_tokens_per_s"] > 0
+    assert 0 < result["ratio"] < math.inf
+    assert result["max_loss_diff"] < 1e-4  # same weights, same batches -> the same losses
+    with pytest.raises(ValueError, match="steps"):
+        measure_training_throughput(config, steps=0)
 
 
-def test_words_and_distinct_ngrams_on_hand_examples():
-    assert words('Tom said, "Hi!"') == ["tom", "said", ",", '"', "hi", "!", '"']
-    assert distinct_ngrams(["a b a b"], 2) == pytest.approx(2 / 3)  # ab, ba, ab
-    assert distinct_ngrams(["a b c", "a b c"], 2) == pytest.approx(2 / 4)
-    assert distinct_ngrams(["a b c d"], 3) == 1.0
-    assert distinct_ngrams(["a"], 2) == 0.0  # no bigram at all
-    with pytest.raises(ValueError, match="n must be an integer >= 1"):
-        distinct_ngrams(["a b"], 0)
-
-
-def test_grammatical_counts_counts_complete_sentences_only():
-    text = "Soon, it began to rain. Rain began it soon. The end. Sam had a"
-    sentences, good = grammatical_counts(text)
-    assert sentences == 3  # "Sam had a" is cut off: not counted
-    assert good == 2
-
-
-def test_samples_are_seeded_and_split_at_the_end_of_a_story():
-    config = GPTConfig(vocab_size=512, context_length=64, n_layer=2, n_head=2, d_model=32)
-    model = GPT(config, seed=0).eval()
-    tokenizer = load_tokenizer("tiny-tales")
-    a = story_samples(model, tokenizer, 1.0, 0.9, [3, 4], new_tokens=30)
-    assert a == story_samples(model, tokenizer, 1.0, 0.9, [3, 4], new_tokens=30)
-    assert a[0]["tokens_sha"] != a[1]["tokens_sha"]
-    assert all("<|endoftext|>" not in s["text"] for s in a)
-    cell = tradeoff_cell(model, tokenizer, 1.0, 0.9, samples=2, seed=3, new_tokens=30)
-    assert cell["per_sample"] == [[s["sentences"], s["grammatical"], s["tokens_sha"]] for s in a]
+def test_the_entry_points_run_from_the_repository_root(root):
+    """`python -m tools.bench NAME` and `python -m tools.make_checkpoints --help`, as make runs
+    them (the figures themselves are measured above; here only that the entry points answer)."""
+    out = subprocess.run([sys.executable, "-m", "tools.bench", "nonsense"], cwd=root,
+                         capture_output=True, text=True)  # fmt: skip
+    assert out.returncode == 1
+    assert "name must be one of seq2seq, parallelism, train, sample, widgets" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "tools.make_checkpoints", "--help"], cwd=root,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    assert "python -m tools.make_checkpoints" in out.stdout
+    assert "Steps: tokenizer, seq2seq-studies, mini-gpt" in out.stdout
 
 
 def _has(name: str) -> bool:
     return (checkpoints.data_dir() / f"{name}.json").exists()
-
-
-@pytest.fixture(scope="module")
-def tradeoff():
-    path = checkpoints.data_dir() / "sampling-tradeoff.json"
-    assert path.exists(), (
-        "data/sampling-tradeoff.json is missing: run "
-        "`python -m helpers.make_checkpoints sampling-tradeoff` (after the mini-gpt step)"
-    )
-    return json.loads(path.read_text())
-
-
-def test_the_cached_tradeoff_matches_its_settings_and_checkpoint(tradeoff):
-    assert tradeoff["settings"] == TRADEOFF
-    assert tradeoff["mini_gpt_sha256"] == checkpoints.load_card("mini-gpt")["sha256"]
-    cells = tradeoff["cells"]
-    assert [(c["temperature"], c["top_p"]) for c in cells] == [
-        (t, p) for t in TRADEOFF["temperatures"] for p in TRADEOFF["top_ps"]
-    ]
-    for c in cells:  # the shares are what the per-sample counts add up to
-        assert len(c["per_sample"]) == TRADEOFF["samples_per_cell"]
-        sentences = sum(s[0] for s in c["per_sample"])
-        good = sum(s[1] for s in c["per_sample"])
-        assert c["sentences"] == sentences
-        assert c["grammatical_share"] == pytest.approx(good / sentences, abs=1e-4)
-        assert 0 < c["distinct_2"] <= c["distinct_3"] <= 1
-
-
-def test_recomputing_samples_of_the_cached_tradeoff_gives_the_same_tokens(tradeoff):
-    """Every sample is seeded: recompute the first three of one cell, on one thread as
-    make_checkpoints does, and compare token fingerprints and sentence counts exactly."""
-    model, _ = checkpoints.load("mini-gpt")
-    tokenizer = load_tokenizer("tiny-tales")
-    cell = next(c for c in tradeoff["cells"] if c["temperature"] == 1.1 and c["top_p"] == 0.95)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        seeds = range(TRADEOFF["seed"], TRADEOFF["seed"] + 3)
-        again = story_samples(model, tokenizer, 1.1, 0.95, seeds)
-    finally:
-        torch.set_num_threads(threads)
-    assert [[s["sentences"], s["grammatical"], s["tokens_sha"]] for s in again] == cell[
-        "per_sample"
-    ][:3]
-
-
-# ---------------------------------------------------------------------------------------------
-# What makes the sampling loop lean: its draw is torch.multinomial's, without the input checks
-# ---------------------------------------------------------------------------------------------
-
-
-def test_generates_draw_is_torch_multinomials_draw():
-    from helpers.sampling import _draw, sample_token
-
-    data = torch.Generator().manual_seed(5)
-    ours, theirs = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
-    for i in range(3000):
-        probs = (torch.randn(512, generator=data) * (1 + i % 5)).softmax(-1)
-        if i % 3 == 0:  # filtered distributions: many exact zeros
-            probs[torch.rand(512, generator=data) < 0.8] = 0
-            probs = probs / probs.sum() if probs.sum() > 0 else torch.eye(512)[i % 512]
-        assert _draw(probs, ours) == int(sample_token(probs, theirs)), f"draw {i}"
-
-
-def test_nan_logits_stop_generation_with_an_error():
-    from helpers.sampling import generate
-
-    class NaNModel(torch.nn.Module):
-        config = GPTConfig(vocab_size=512, context_length=16, n_layer=1, n_head=1, d_model=8)
-
-        def forward(self, idx):
-            return torch.full((*idx.shape, 512), float("nan"))
-
-    with pytest.raises(RuntimeError, match="logits contain NaN"):
-        generate(NaNModel(), load_tokenizer("tiny-tales"), "Hi", 3, use_cache=False)

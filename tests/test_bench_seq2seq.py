@@ -1,11 +1,13 @@
-"""Tests for helpers.bench_seq2seq: `python -m helpers.bench seq2seq --json` reports the
+"""Tests for tools.bench.seq2seq: `python -m tools.bench seq2seq --json` reports the
 accuracy by length of both committed translators, their training time and timings."""
 
 import json
 
 import pytest
 
-from helpers import bench, bench_seq2seq, checkpoints
+from helpers import checkpoints
+from tools import bench
+from tools.bench import seq2seq as bench_seq2seq
 
 
 @pytest.fixture(scope="module")

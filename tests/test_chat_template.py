@@ -2,7 +2,12 @@
 
 import pytest
 
-from helpers.chat_template import CHAT_TEMPLATE, chat_tokenizer, check_messages, format_chat
+from helpers.applications.chat_template import (
+    CHAT_TEMPLATE,
+    chat_tokenizer,
+    check_messages,
+    format_chat,
+)
 from helpers.tokenization import load_tokenizer
 
 CONVERSATIONS = [

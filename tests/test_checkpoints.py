@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from helpers import checkpoints
+from helpers.corpora.translation_grammar import EN_WORDS, ES_WORDS, reference_translation
 from helpers.seq2seq import Seq2Seq, Vocab, translate
-from helpers.translation_grammar import EN_WORDS, ES_WORDS, reference_translation
 
 SEQ2SEQ = ("seq2seq-bottleneck", "seq2seq-attention")
 

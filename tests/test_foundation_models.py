@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("boto3")
 from botocore.exceptions import ParamValidationError  # noqa: E402
 
-from helpers import foundation_models as fm  # noqa: E402
+from helpers.applications import foundation_models as fm  # noqa: E402
 
 REQUESTS = [
     (
@@ -64,20 +64,21 @@ def test_controls_map_to_their_aws_names():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"temperature": -0.1}, r"temperature must be in \[0, 1\]"),
-        ({"temperature": 1.5}, r"temperature must be in \[0, 1\]"),
-        ({"top_p": 1.2}, r"top_p \(topP\) must be in \[0, 1\]"),
-        ({"top_p": -0.01}, r"top_p \(topP\) must be in \[0, 1\]"),
-        ({"max_tokens": 0}, r"max_tokens \(maxTokens\) must be an integer >= 1"),
-        ({"max_tokens": 2.5}, r"max_tokens \(maxTokens\) must be an integer >= 1"),
-        ({"prompt": " "}, "prompt must be a non-empty string"),
+        ({"temperature": -0.1}, ValueError, r"temperature must be in \[0, 1\]"),
+        ({"temperature": 1.5}, ValueError, r"temperature must be in \[0, 1\]"),
+        ({"temperature": True}, TypeError, r"temperature must be a number in \[0, 1\]"),
+        ({"top_p": 1.2}, ValueError, r"top_p \(topP\) must be in \[0, 1\]"),
+        ({"top_p": -0.01}, ValueError, r"top_p \(topP\) must be in \[0, 1\]"),
+        ({"max_tokens": 0}, ValueError, r"max_tokens \(maxTokens\) must be an integer >= 1"),
+        ({"max_tokens": 2.5}, TypeError, r"max_tokens \(maxTokens\) must be an integer >= 1"),
+        ({"prompt": " "}, ValueError, "prompt must be a non-empty string"),
     ],
 )
-def test_out_of_range_controls_are_rejected_before_any_call(kwargs, message):
+def test_out_of_range_controls_are_rejected_before_any_call(kwargs, error, message):
     kwargs = {"prompt": "Hi", **kwargs}
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         fm.converse_request(**kwargs)
 
 

@@ -10,11 +10,12 @@ import torch
 import transformers
 
 from helpers import checkpoints
-from helpers.gpt import GPT, GPTConfig, export_pretrained
-from helpers.make_checkpoints import MINI_GPT
+from helpers.gpt import GPT, GPTConfig
+from helpers.gpt_interop import export_pretrained
 from helpers.sampling import generate
-from helpers.story_quality import grammatical_share, sample_stories
+from helpers.studies.sample_quality import grammatical_share, sample_stories
 from helpers.tokenization import TOKENIZER_FILES, load_tokenizer
+from tools.make_checkpoints import MINI_GPT
 
 
 @pytest.fixture(scope="module")

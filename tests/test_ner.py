@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers import ner
+from helpers.applications import ner
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from helpers import online_pipelines as op
+from helpers.applications import online_pipelines as op
 
 
 @pytest.fixture
@@ -85,9 +85,9 @@ def test_describe_reads_a_real_chat_pipeline_offline():
     its output has the shape `describe` expects (the conversation with the reply appended)."""
     from transformers import pipeline
 
-    from helpers.chat_template import chat_tokenizer
+    from helpers.applications.chat_template import chat_tokenizer
     from helpers.checkpoints import load
-    from helpers.gpt import to_transformers
+    from helpers.gpt_interop import to_transformers
 
     gpt, _ = load("mini-gpt")
     chat = pipeline("text-generation", model=to_transformers(gpt), tokenizer=chat_tokenizer())

@@ -1,15 +1,15 @@
 """Attention processes all tokens at once, a GRU one after another: steps counted here.
 
 The timings themselves are a performance figure, measured by `make bench`
-(`python -m helpers.bench parallelism`), not asserted in tests. Measured on one thread of a
+(`python -m tools.bench parallelism`), not asserted in tests. Measured on one thread of a
 busy 2-core machine, 16 -> 256 tokens: the GRU gets ~14x slower, attention ~5x.
 """
 
 import pytest
 import torch
 
-from helpers.parallelism import plot_parallelism, sequential_steps, time_attention_vs_gru
 from helpers.plots import figure_png
+from helpers.studies.parallelism import plot_parallelism, sequential_steps, time_attention_vs_gru
 
 LENGTHS = (16, 64, 256)
 
@@ -42,13 +42,15 @@ def test_table_columns():
 def test_bad_input():
     with pytest.raises(ValueError, match="model must be 'attention' or 'gru'"):
         sequential_steps("rnn", 4)
-    with pytest.raises(ValueError, match="T must be an int >= 1"):
+    with pytest.raises(ValueError, match="T must be an integer >= 1"):
         sequential_steps("gru", 0)
     with pytest.raises(ValueError, match="lengths must be a non-empty list"):
         time_attention_vs_gru([])
-    with pytest.raises(ValueError, match="repeats must be an int >= 1"):
+    with pytest.raises(TypeError, match="T must be an integer >= 1"):
+        sequential_steps("gru", 2.0)
+    with pytest.raises(ValueError, match="repeats must be an integer >= 1"):
         time_attention_vs_gru([4], repeats=0)
-    with pytest.raises(ValueError, match="threads must be None or an int >= 1"):
+    with pytest.raises(ValueError, match="threads must be None or an integer >= 1"):
         time_attention_vs_gru([4], threads=0)
 
 

@@ -22,9 +22,13 @@ def test_same_seed_same_numbers_different_seed_different_numbers():
     assert _draw() != first
 
 
-@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "3", True, None])
-def test_bad_seed_names_the_argument(seed):
-    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*32\)"):
+@pytest.mark.parametrize(
+    ("seed", "error"),
+    [(-1, ValueError), (2**32, ValueError), (1.5, TypeError), ("3", TypeError), (True, TypeError),
+     (None, TypeError)],
+)  # fmt: skip
+def test_bad_seed_names_the_argument(seed, error):
+    with pytest.raises(error, match=r"seed must be an integer in \[0, 2\*\*32\)"):
         seed_everything(seed)
 
 

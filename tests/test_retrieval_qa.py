@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers.retrieval_qa import PASSAGES, QUESTIONS, RetrievalQA, split_into_sentences
+from helpers.applications.retrieval_qa import PASSAGES, QUESTIONS, RetrievalQA, split_into_sentences
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -23,6 +23,7 @@ from helpers.sampling import (
     candidate_count,
     entropy,
     generate,
+    generation_loop,
     next_token_probs,
     sample_token,
     top_k_filter,
@@ -426,30 +427,58 @@ def test_generate_restores_train_mode(toy):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "argument"),
+    ("kwargs", "error", "argument"),
     [
-        (dict(temperature=-0.5), "temperature"),
-        (dict(temperature=float("nan")), "temperature"),
-        (dict(temperature="hot"), "temperature"),
-        (dict(top_k=0), "top_k"),
-        (dict(top_k=-3), "top_k"),
-        (dict(top_k=2.5), "top_k"),
-        (dict(top_k=True), "top_k"),
-        (dict(top_p=0), "top_p"),
-        (dict(top_p=1.5), "top_p"),
-        (dict(top_p=-0.1), "top_p"),
-        (dict(max_new_tokens=-1), "max_new_tokens"),
-        (dict(max_new_tokens=2.0), "max_new_tokens"),
-        (dict(seed=-1), "seed"),
-        (dict(prompt=""), "prompt"),
-        (dict(prompt="Hello!"), "prompt"),  # characters the tokenizer does not know
+        (dict(temperature=-0.5), ValueError, "temperature"),
+        (dict(temperature=float("nan")), ValueError, "temperature"),
+        (dict(temperature="hot"), TypeError, "temperature"),
+        (dict(top_k=0), ValueError, "top_k"),
+        (dict(top_k=-3), ValueError, "top_k"),
+        (dict(top_k=2.5), TypeError, "top_k"),
+        (dict(top_k=True), TypeError, "top_k"),
+        (dict(top_p=0), ValueError, "top_p"),
+        (dict(top_p=1.5), ValueError, "top_p"),
+        (dict(top_p=-0.1), ValueError, "top_p"),
+        (dict(max_new_tokens=-1), ValueError, "max_new_tokens"),
+        (dict(max_new_tokens=2.0), TypeError, "max_new_tokens"),
+        (dict(seed=-1), ValueError, "seed"),
+        (dict(prompt=""), ValueError, "prompt"),
+        (dict(prompt="Hello!"), ValueError, "prompt"),  # characters the tokenizer does not know
     ],
 )
-def test_bad_generate_arguments_raise_a_clear_error(toy, kwargs, argument):
+def test_bad_generate_arguments_raise_a_clear_error(toy, kwargs, error, argument):
     model, tok = toy
     kwargs = {"prompt": "the cat", **kwargs}
-    with pytest.raises(ValueError, match=argument):
+    with pytest.raises(error, match=argument):
         generate(model, tok, **kwargs)
+
+
+def test_generate_is_the_plain_loop_with_torch_multinomial(toy):
+    """generate draws exactly what the textbook loop gives: crop the context, run the model,
+    apply the controls, draw with torch.multinomial, append."""
+    model, tok = toy
+    controls = dict(temperature=0.9, top_k=10, top_p=0.9)
+    result = generate(model, tok, "the cat", 20, seed=3, use_cache=False, **controls)
+    ids, rng = tok.encode("the cat"), torch.Generator().manual_seed(3)
+    for _ in range(20):
+        probs = next_token_probs(_context_logits(model, ids), **controls)
+        ids.append(int(torch.multinomial(probs, 1, generator=rng)))
+    assert result.token_ids == ids[len("the cat") :]
+    with torch.inference_mode():  # the bare loop gives the same tokens
+        steps = generation_loop(model.eval(), tok.encode("the cat"), 20, **controls,
+                                generator=torch.Generator().manual_seed(3))  # fmt: skip
+        assert [token for token, _, _ in steps] == result.token_ids
+
+
+def test_nan_logits_stop_generation_with_an_error():
+    class NaNModel(nn.Module):
+        config = SimpleNamespace(vocab_size=V_TOY, context_length=16)
+
+        def forward(self, idx):
+            return torch.full((*idx.shape, V_TOY), float("nan"))
+
+    with pytest.raises(RuntimeError, match="logits contain NaN at new token 0"):
+        generate(NaNModel(), ToyTokenizer(), "hi", 3, use_cache=False)
 
 
 def test_prompt_that_is_not_text_is_a_type_error(toy):
@@ -465,7 +494,6 @@ def test_bad_filter_arguments_raise_a_clear_error():
     for call, argument in [
         (lambda: apply_temperature(x, -1.0), "temperature"),
         (lambda: top_k_filter(x, 0), "k must"),
-        (lambda: top_k_filter(x, 1.5), "k must"),
         (lambda: top_p_filter(x, 0.0), "p must"),
         (lambda: top_p_filter(x, 1.01), "p must"),
         (lambda: next_token_probs(x, temperature=-1), "temperature"),
@@ -476,6 +504,8 @@ def test_bad_filter_arguments_raise_a_clear_error():
     ]:
         with pytest.raises(ValueError, match=argument):
             call()
+    with pytest.raises(TypeError, match="k must be an integer >= 1, got 1.5"):
+        top_k_filter(x, 1.5)
     with pytest.raises(TypeError, match="logits"):
         top_k_filter(torch.arange(10), 3)
 
@@ -553,7 +583,7 @@ def test_gpt_same_seed_same_text(gpt):
 def test_gpt_greedy_matches_transformers_generate(gpt):
     """Our greedy loop == transformers' greedy `generate` on the same weights (within the
     context window: transformers cannot go past n_positions)."""
-    from helpers.gpt import to_transformers
+    from helpers.gpt_interop import to_transformers
 
     tok = ToyTokenizer()
     ours = generate(gpt, tok, "the cat", max_new_tokens=9, temperature=0)

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from helpers.bench_sample import distinct_ngrams, longest_shared_run, top_k_samples
 from helpers.gpt import GPT, GPTConfig
 from helpers.sampling import entropy, generate, next_token_probs
+from helpers.studies.sample_quality import distinct_ngrams, longest_shared_run, top_k_samples
 from helpers.tokenization import load_tokenizer
 
 

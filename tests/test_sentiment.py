@@ -5,7 +5,7 @@ import base64
 import pytest
 import torch
 
-from helpers import sentiment
+from helpers.applications import sentiment
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from helpers import seq2seq
+from helpers.corpora.translation_grammar import EN_WORDS, ES_WORDS, translation_pairs
 from helpers.seq2seq import (
     EOS,
     PAD,
@@ -24,7 +25,6 @@ from helpers.seq2seq import (
     translate,
     translate_with_attention,
 )
-from helpers.translation_grammar import EN_WORDS, ES_WORDS, translation_pairs
 
 SRC, TGT = Vocab(EN_WORDS), Vocab(ES_WORDS)
 
@@ -87,7 +87,7 @@ def test_config_json_roundtrip_and_validation():
         Seq2Seq(10, 10, hidden_dim=0)
     with pytest.raises(ValueError, match="src_vocab_size must be an integer >= 5"):
         Seq2Seq(4, 10)
-    with pytest.raises(ValueError, match="attention must be True or False"):
+    with pytest.raises(TypeError, match="attention must be True or False"):
         Seq2Seq(10, 10, attention="yes")
     with pytest.raises(ValueError, match="tgt_vocab has 3 entries|tgt_vocab has"):
         Seq2Seq(len(SRC), 10, tgt_vocab=TGT)

@@ -1,4 +1,5 @@
-"""Tests for helpers.tiny_tales: the story generator, the grammar checker, splitting, tagging."""
+"""Tests for helpers.corpora.tiny_tales: the story generator, the grammar checker, splitting,
+tagging."""
 
 import hashlib
 import random
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.tiny_tales import (
+from helpers.corpora.tiny_tales import (
     _sentence_text,
     _story,
     _tokenize,
@@ -75,7 +76,7 @@ def test_same_seed_same_bytes_and_prefix_property():
 
 def test_same_text_in_a_fresh_process_with_another_hash_seed():
     """No set or hash order leaks into the text: PYTHONHASHSEED must not change a byte."""
-    path = Path(__file__).parents[1] / "helpers" / "tiny_tales.py"
+    path = Path(__file__).parents[1] / "helpers" / "corpora" / "tiny_tales.py"
     code = (
         "import importlib.util, hashlib;"
         f"spec = importlib.util.spec_from_file_location('tt', {str(path)!r});"
@@ -403,15 +404,22 @@ def test_no_name_is_an_ordinary_word():
 # --- bad input --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_chars", [0, -5, 2.5, "100", None, True])
-def test_bad_n_chars(n_chars):
-    with pytest.raises(ValueError, match="n_chars"):
+@pytest.mark.parametrize(
+    ("n_chars", "error"),
+    [(0, ValueError), (-5, ValueError), (2.5, TypeError), ("100", TypeError), (None, TypeError),
+     (True, TypeError)],
+)  # fmt: skip
+def test_bad_n_chars(n_chars, error):
+    with pytest.raises(error, match="n_chars must be an integer >= 1"):
         tiny_tales(n_chars)
 
 
-@pytest.mark.parametrize("seed", [-1, 1.0, "0", None, False])
-def test_bad_seed(seed):
-    with pytest.raises(ValueError, match="seed"):
+@pytest.mark.parametrize(
+    ("seed", "error"),
+    [(-1, ValueError), (1.0, TypeError), ("0", TypeError), (None, TypeError), (False, TypeError)],
+)
+def test_bad_seed(seed, error):
+    with pytest.raises(error, match="seed must be an integer >= 0"):
         tiny_tales(100, seed=seed)
 
 

@@ -1,11 +1,12 @@
-"""Tests for helpers.translation_grammar: the toy English -> Spanish corpus and its checker."""
+"""Tests for helpers.corpora.translation_grammar: the toy English -> Spanish corpus and its
+checker."""
 
 import random
 from collections import Counter
 
 import pytest
 
-from helpers.translation_grammar import (
+from helpers.corpora.translation_grammar import (
     EN_WORDS,
     ES_WORDS,
     MAX_WORDS,
@@ -201,18 +202,20 @@ def test_adjective_follows_noun_in_spanish():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"n": 0}, r"n must be >= 1, got 0"),
-        ({"n": 2.5}, r"n must be an integer"),
-        ({"n": 5, "min_words": 2}, rf"min_words must be in \[3, {MAX_WORDS}\], got 2"),
-        ({"n": 5, "max_words": MAX_WORDS + 1}, rf"max_words must be in \[3, {MAX_WORDS}\]"),
-        ({"n": 5, "min_words": 10, "max_words": 9}, r"min_words must be <= max_words"),
-        ({"n": 5, "seed": "x"}, r"seed must be an integer"),
+        ({"n": 0}, ValueError, r"n must be an integer >= 1, got 0"),
+        ({"n": 2.5}, TypeError, r"n must be an integer"),
+        ({"n": 5, "min_words": 2}, ValueError,
+         rf"min_words must be an integer in \[3, {MAX_WORDS}\], got 2"),
+        ({"n": 5, "max_words": MAX_WORDS + 1}, ValueError,
+         rf"max_words must be an integer in \[3, {MAX_WORDS}\]"),
+        ({"n": 5, "min_words": 10, "max_words": 9}, ValueError, r"min_words must be <= max_words"),
+        ({"n": 5, "seed": "x"}, TypeError, r"seed must be an integer"),
     ],
-)
-def test_bad_arguments_raise(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+)  # fmt: skip
+def test_bad_arguments_raise(kwargs, error, message):
+    with pytest.raises(error, match=message):
         translation_pairs(**kwargs)
 
 

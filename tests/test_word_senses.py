@@ -5,7 +5,7 @@ import torch
 
 from helpers.embeddings import cosine_similarity_matrix, static_embedding
 from helpers.plots import figure_png
-from helpers.word_senses import (
+from helpers.studies.word_senses import (
     MONEY_BANK,
     RIVER_BANK,
     contextual_vectors,

@@ -1,0 +1,2 @@
+"""Maintainer tooling: benchmarks (tools.bench), checkpoint making (tools.make_checkpoints),
+notebook execution and README/setup-cell generators. Nothing a notebook imports lives here."""

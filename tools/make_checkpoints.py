@@ -1,0 +1,295 @@
+"""Train and write the course's committed artefacts into data/ (`make checkpoints`).
+
+    python -m tools.make_checkpoints                 # everything
+    python -m tools.make_checkpoints tokenizer       # just some (names: see STEPS below)
+    python -m tools.make_checkpoints --help          # this text and the step names
+
+Every artefact is deterministic from the seeds below on the same machine kind: each model
+trains in its own process on one thread (float sums depend on the thread count), and
+independent models train side by side, one per core. A rerun reproduces the committed
+sha256s; the cards record the settings, the data spec, the training time and the metrics.
+"""
+
+import concurrent.futures
+import os
+import sys
+import time
+
+import torch
+
+from helpers import checkpoints, seed_everything
+from helpers.corpora import tiny_tales, translation_pairs
+
+TRAIN_THREADS = 1  # per training process; results depend on it (float reductions)
+FIRST = ("tokenizer",)  # steps the others depend on, run before them
+LAST = ("sampling-tradeoff",)  # steps that read what the others write, run after them
+
+# The course tokenizer: byte-level BPE trained with the tokenizers library on tiny tales.
+TOKENIZER = {"corpus_chars": 1_000_000, "corpus_seed": 0, "vocab_size": 512}
+
+# The two translators of notebooks 02-03: same data, same budget, with and without attention.
+SEQ2SEQ = {
+    "train_pairs": 60_000,
+    "train_seed": 0,
+    "test_pairs": 1_200,
+    "test_seed": 12_345,
+    "min_words": 3,
+    "max_words": 32,
+    "emb_dim": 64,
+    "hidden_dim": 128,
+    "steps": 2_400,
+    "batch_size": 64,
+    "lr": 3e-3,
+    "clip": 1.0,
+    "seed": 0,
+}
+
+# The mini GPT of notebooks 07-08: about 0.9M parameters, trained on tiny tales.
+MINI_GPT = {
+    "config": {"vocab_size": 512, "context_length": 256, "n_layer": 4, "n_head": 4,
+               "d_model": 128, "dropout": 0.0},
+    "init_seed": 0,
+    "train_chars": 8_000_000,  # tiny_tales(train_chars, seed=train_seed): ~2M tokens
+    "train_seed": 100,  # not the tokenizer's corpus seed, so the val text is unseen too
+    "val_chars": 300_000,
+    "val_seed": 101,
+    "train": {"steps": 1000, "batch_size": 32, "lr": 3e-3, "min_lr": 3e-4, "warmup_steps": 50,
+              "weight_decay": 0.1, "grad_clip": 1.0, "eval_every": 100, "eval_batches": 8,
+              "seed": 0},
+    # how sample quality is measured, at every evaluation and at the end
+    "stage_samples": 12, "final_samples": 60, "sample_tokens": 160, "temperature": 0.8,
+}  # fmt: skip
+
+
+def make_tokenizer() -> None:
+    from helpers.tokenization import TOKENIZER_FILES, train_course_tokenizer
+
+    text = tiny_tales(TOKENIZER["corpus_chars"], seed=TOKENIZER["corpus_seed"])
+    tokenizer = train_course_tokenizer(text, vocab_size=TOKENIZER["vocab_size"])
+    path = checkpoints.data_dir() / TOKENIZER_FILES["tiny-tales"]
+    tokenizer.save(str(path))
+    print(f"{path.name}: vocab {tokenizer.get_vocab_size()}, trained on {len(text):,} chars")
+
+
+def make_seq2seq(attention: bool) -> dict:
+    from helpers.corpora.translation_grammar import EN_WORDS, ES_WORDS
+    from helpers.seq2seq import Seq2Seq, Vocab, accuracy_by_length, train_seq2seq
+
+    s = SEQ2SEQ
+    name = "seq2seq-attention" if attention else "seq2seq-bottleneck"
+    train = translation_pairs(s["train_pairs"], s["train_seed"], s["min_words"], s["max_words"])
+    test = translation_pairs(s["test_pairs"], s["test_seed"], s["min_words"], s["max_words"])
+    seed_everything(s["seed"])
+    model = Seq2Seq.from_vocabs(
+        Vocab(EN_WORDS), Vocab(ES_WORDS), emb_dim=s["emb_dim"], hidden_dim=s["hidden_dim"],
+        attention=attention,
+    )  # fmt: skip
+    start = time.perf_counter()
+    losses = train_seq2seq(
+        model, train, s["steps"], s["batch_size"], s["lr"], s["seed"], clip=s["clip"]
+    )
+    seconds = time.perf_counter() - start
+    by_length = accuracy_by_length(model, test)
+    card = {
+        "kind": "seq2seq",
+        "config": model.config.to_dict(),
+        "vocabularies": {"source": model.src_vocab.to_dict(), "target": model.tgt_vocab.to_dict()},
+        "training": {**s, "seconds": round(seconds, 1), "threads": TRAIN_THREADS},
+        "data": "helpers.corpora.translation_pairs(train_pairs, train_seed, min_words, max_words)",
+        "loss_curve": [round(sum(losses[i : i + 50]) / 50, 4) for i in range(0, len(losses), 50)],
+        "metrics": {"test_accuracy_by_length": rounded_rows(by_length)},
+    }
+    card = checkpoints.save(name, model, card)
+    print(f"{name}: {seconds:.0f} s; longest bucket {by_length[-1]}", flush=True)
+    return card
+
+
+def sample_quality(model, tokenizer, n_samples: int, seed: int = 0) -> dict:
+    """Stories sampled from scratch at the card's temperature, and the share of their complete
+    sentences that the tiny-tales grammar accepts."""
+    from helpers.studies.sample_quality import grammatical_share, sample_stories
+
+    texts = sample_stories(model, tokenizer, n_samples, seed, MINI_GPT["temperature"],
+                           MINI_GPT["sample_tokens"])  # fmt: skip
+    share, total = grammatical_share(texts)
+    return {"grammatical_share": round(share, 4), "sentences": total, "samples": texts}
+
+
+def make_mini_gpt() -> dict:
+    from helpers.gpt import GPT, GPTConfig
+    from helpers.tokenization import TOKENIZER_FILES, load_tokenizer
+    from helpers.training import TrainConfig, encode_stories, estimate_loss, train_gpt
+
+    m = MINI_GPT
+    tokenizer = load_tokenizer("tiny-tales")
+    train_ids = encode_stories(tiny_tales(m["train_chars"], seed=m["train_seed"]), tokenizer)
+    val_ids = encode_stories(tiny_tales(m["val_chars"], seed=m["val_seed"]), tokenizer)
+    model = GPT(GPTConfig(**m["config"]), seed=m["init_seed"])
+    settings = TrainConfig(**m["train"])
+    stages = []
+
+    def record(step, model, history):
+        quality = sample_quality(model, tokenizer, m["stage_samples"], seed=1000)
+        val = history.val_loss[-1] if history else estimate_loss(model, val_ids, 8, 32)
+        stages.append({"step": step, "val_loss": round(val, 4), **quality,
+                       "samples": quality["samples"][:3]})  # fmt: skip
+        print(f"mini-gpt step {step}: val {val:.3f}, grammatical {quality['grammatical_share']}",
+              flush=True)  # fmt: skip
+
+    record(0, model, None)
+    start = time.perf_counter()
+    history = train_gpt(model, train_ids, val_ids, settings, on_eval=record)
+    seconds = time.perf_counter() - start
+    final = sample_quality(model, tokenizer, m["final_samples"], seed=0)
+    every = 10
+    card = {
+        "kind": "gpt",
+        "config": model.config.to_dict(),
+        "parameters": model.num_parameters(),
+        "tokenizer": TOKENIZER_FILES["tiny-tales"],
+        "tokenizer_sha256": checkpoints.sha256_of(
+            checkpoints.data_dir() / TOKENIZER_FILES["tiny-tales"]
+        ),
+        "training": {**m, "seconds": round(seconds, 1), "threads": TRAIN_THREADS,
+                     "tokens_per_s": round(history.tokens_per_s),
+                     "train_tokens": len(train_ids), "val_tokens": len(val_ids)},
+        "data": "helpers.training.encode_stories(helpers.corpora.tiny_tales(chars, seed))",
+        "history": {
+            "train_loss_every": every,
+            "train_loss": [round(sum(history.train_loss[i : i + every]) / every, 4)
+                           for i in range(0, len(history.train_loss), every)],
+            "eval_steps": history.eval_steps,
+            "val_loss": [round(v, 4) for v in history.val_loss],
+        },
+        "stages": stages,
+        "metrics": {"val_loss": round(history.val_loss[-1], 4),
+                    "grammatical_share": final["grammatical_share"],
+                    "sentences_checked": final["sentences"],
+                    "temperature": m["temperature"]},
+        "samples": final["samples"][:5],
+    }  # fmt: skip
+    card = checkpoints.save("mini-gpt", model, card)
+    print(f"mini-gpt: {seconds:.0f} s, val loss {card['metrics']['val_loss']}, "
+          f"grammatical {final['grammatical_share']}", flush=True)  # fmt: skip
+    return card
+
+
+def make_sampling_tradeoff() -> dict:
+    """Notebook 08's measured trade-off: diversity vs grammatical validity of mini-gpt samples
+    over a temperature x top-p grid (helpers.studies.sample_quality.TRADEOFF), written to
+    data/sampling-tradeoff.json. Reads the mini-gpt checkpoint, so it runs after it."""
+    import json
+
+    from helpers.studies.sample_quality import TRADEOFF, sampling_tradeoff
+    from helpers.tokenization import load_tokenizer
+
+    model, card = checkpoints.load("mini-gpt")
+    start = time.perf_counter()
+    result = sampling_tradeoff(model, load_tokenizer("tiny-tales"), TRADEOFF)
+    seconds = time.perf_counter() - start
+    result = {**result, "mini_gpt_sha256": card["sha256"], "threads": TRAIN_THREADS,
+              "seconds": round(seconds, 1)}  # fmt: skip
+    path = checkpoints.data_dir() / "sampling-tradeoff.json"
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{path.name}: {len(result['cells'])} cells in {seconds:.0f} s", flush=True)
+    return result
+
+
+# Notebook 02's studies of the bottleneck: the same data and budget as seq2seq-bottleneck, but
+# the source read backwards (Sutskever et al. 2014) or a smaller/larger hidden state. Only the
+# measured metrics are kept (data/seq2seq-studies.json), not the weights.
+SEQ2SEQ_STUDIES = {
+    "reversed source": {"reverse_source": True, "hidden_dim": SEQ2SEQ["hidden_dim"]},
+    "hidden 64": {"reverse_source": False, "hidden_dim": 64},
+    "hidden 256": {"reverse_source": False, "hidden_dim": 256},
+}
+
+
+def make_seq2seq_studies() -> dict:
+    """Train the SEQ2SEQ_STUDIES variants of the bottleneck and write their metrics (accuracy
+    by length; by position on the longest sentences, greedy and teacher-forced; seconds)."""
+    import json
+
+    from helpers.corpora.translation_grammar import EN_WORDS, ES_WORDS
+    from helpers.seq2seq import Seq2Seq, Vocab, train_seq2seq
+    from helpers.studies.seq2seq import STUDIES_FILE, reverse_source, study_metrics
+
+    s = SEQ2SEQ
+    train = translation_pairs(s["train_pairs"], s["train_seed"], s["min_words"], s["max_words"])
+    test = translation_pairs(s["test_pairs"], s["test_seed"], s["min_words"], s["max_words"])
+    results = {"settings": {**s, "threads": TRAIN_THREADS}, "models": {}}
+    for label, study in SEQ2SEQ_STUDIES.items():
+        flip = reverse_source if study["reverse_source"] else list
+        seed_everything(s["seed"])
+        model = Seq2Seq.from_vocabs(
+            Vocab(EN_WORDS), Vocab(ES_WORDS), emb_dim=s["emb_dim"],
+            hidden_dim=study["hidden_dim"], attention=False,
+        )  # fmt: skip
+        start = time.perf_counter()
+        train_seq2seq(
+            model, flip(train), s["steps"], s["batch_size"], s["lr"], s["seed"], clip=s["clip"],
+            progress=False,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
+        results["models"][label] = {
+            **study,
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "seconds": round(seconds, 1),
+            **study_metrics(model, flip(test)),
+        }
+        longest = results["models"][label]["accuracy_by_length"][-1]
+        print(f"{STUDIES_FILE} {label}: {seconds:.0f} s; longest bucket {longest}", flush=True)
+    path = checkpoints.data_dir() / STUDIES_FILE
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def rounded_rows(rows: list[dict]) -> list[dict]:
+    """Table rows with their floats rounded to 4 decimals, as the cards store them."""
+    return [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+
+
+STEPS = {  # longest first, so the side-by-side processes finish close together
+    "tokenizer": make_tokenizer,
+    "seq2seq-studies": make_seq2seq_studies,  # 3 trainings: notebook 02's studies
+    "mini-gpt": make_mini_gpt,
+    "seq2seq-bottleneck": lambda: make_seq2seq(attention=False),
+    "seq2seq-attention": lambda: make_seq2seq(attention=True),
+    "sampling-tradeoff": make_sampling_tradeoff,
+}
+
+
+def _run_step(name: str) -> str:
+    """Run one step in this process with the pinned thread count."""
+    torch.set_num_threads(TRAIN_THREADS)
+    start = time.perf_counter()
+    STEPS[name]()
+    return f"{name}: done in {time.perf_counter() - start:.0f} s"
+
+
+def main(names: list[str]) -> None:
+    """Make the artefacts `names` (all when empty); with -h or --help, print the usage only."""
+    if {"-h", "--help"} & set(names):
+        print(f"{__doc__.rstrip()}\n\nSteps: {', '.join(STEPS)}")
+        return
+    names = names or list(STEPS)
+    unknown = [n for n in names if n not in STEPS]
+    if unknown:
+        sys.exit(f"unknown artefacts {unknown}; choose from {', '.join(STEPS)}")
+    for name in [n for n in names if n in FIRST]:
+        print(_run_step(name), flush=True)
+    rest = [n for n in names if n not in FIRST and n not in LAST]
+    workers = max(1, min(len(rest), os.cpu_count() or 1))
+    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+        for message in pool.map(_run_step, rest):
+            print(message, flush=True)
+    for name in [n for n in names if n in LAST]:
+        print(_run_step(name), flush=True)
+
+
+if __name__ == "__main__":
+    # Run `main` from the imported module, not from __main__: the worker processes look
+    # `_run_step` up by its module's name, which __main__ is not.
+    from tools.make_checkpoints import main as imported_main
+
+    imported_main(sys.argv[1:])
