@@ -36,9 +36,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-from tqdm.auto import tqdm
 
 from helpers._checks import check_bool, check_int, eval_mode, model_device
+from helpers.widgets.progress import Progress
 
 __all__ = [
     "EOS",
@@ -496,7 +496,7 @@ def train_seq2seq(
     Each step takes `batch_size` random pairs of similar length (seeded by `seed`; the
     model's initial weights come from the global torch seed: call `helpers.seed_everything`
     first). Shows a
-    tqdm.auto progress bar unless progress=False; calls callback(step, loss) after each step.
+    progress line unless progress=False; calls callback(step, loss) after each step.
     Returns the loss of every step.
     """
     check_int("steps", steps, low=1)
@@ -514,8 +514,8 @@ def train_seq2seq(
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     losses = []
-    bar = tqdm(range(steps), desc="training", disable=not progress)
-    for step in bar:
+    bar = Progress(steps, "training", enabled=progress)
+    for step in range(steps):
         batch = next(batches)
         src = _pad([s for s, _ in batch]).to(device)  # (B, S)
         tgt = _pad([[SOS_ID, *t] for _, t in batch]).to(device)  # (B, T + 1): <sos> words <eos>
@@ -526,10 +526,10 @@ def train_seq2seq(
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
         losses.append(loss.item())
-        if progress and step % 10 == 0:
-            bar.set_postfix(loss=f"{losses[-1]:.3f}")
+        bar.update(step + 1, loss=losses[-1])
         if callback is not None:
             callback(step, losses[-1])
+    bar.close()
     model.eval()
     return losses
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import torch
-from tqdm.auto import tqdm
 
 from helpers._checks import check_int, eval_mode, model_device
 from helpers.gpt import GPT, lm_loss
+from helpers.widgets.progress import Progress
 
 
 @dataclass
@@ -133,7 +133,7 @@ def train_gpt(
 ) -> History:
     """Train `model` in place on the token stream `train_ids`; evaluate on `val_ids`.
 
-    Shows a tqdm progress bar unless progress=False; after each evaluation calls
+    Shows a progress line unless progress=False; after each evaluation calls
     on_eval(step, model, history), e.g. to sample text or save a snapshot.
     """
     device = model_device(model)
@@ -143,8 +143,8 @@ def train_gpt(
     T = model.config.context_length
     train_seconds = 0.0
     model.train()
-    bar = tqdm(range(config.steps), desc="training", disable=not progress)
-    for step in bar:
+    bar = Progress(config.steps, "training", enabled=progress)
+    for step in range(config.steps):
         start = time.perf_counter()
         lr = learning_rate(step, config)
         for group in optimizer.param_groups:
@@ -163,9 +163,12 @@ def train_gpt(
             val = estimate_loss(model, val_ids, config.eval_batches, config.batch_size)
             history.eval_steps.append(step + 1)
             history.val_loss.append(val)
-            bar.set_postfix(train=f"{loss.item():.3f}", val=f"{val:.3f}")
+            bar.update(step + 1, train=loss.item(), val=val)
             if on_eval is not None:
                 on_eval(step + 1, model, history)
+        else:
+            bar.update(step + 1, train=loss.item())
+    bar.close()
     history.tokens_per_s = config.steps * config.batch_size * T / max(train_seconds, 1e-9)
     model.eval()
     return history
