@@ -22,6 +22,10 @@ Around the model: a word-level `Vocab`, a JSON-serialisable `Seq2SeqConfig`, gre
 `translate` (with attention weights for heatmaps), `accuracy_by_length` and
 `accuracy_by_position` (where long sentences go wrong), and a readable `train_seq2seq` loop.
 
+The inference, evaluation and training functions use only the model's `encode`,
+`init_decoder`, `decode_step`, `forward`, `config` and vocabularies, so they work unchanged on
+notebook 06's transformer (`helpers.transformer_translator.TransformerTranslator`).
+
 Saving: `model.config.to_dict()`, `model.src_vocab.to_dict()` and `model.tgt_vocab.to_dict()`
 are plain JSON; `Seq2Seq.from_config(config, src_vocab, tgt_vocab)` rebuilds the model for a
 state_dict.
@@ -385,7 +389,7 @@ def translate_with_attention(
     Returns (translation, weights): weights (n_output_words + 1, n_source_words) on the CPU,
     one row per output word and a last row for the step that ended it (<eos>, or the cut at
     max_len); None for the bottleneck model, which has no attention. max_len (the most
-    output words) defaults to 2 * n_source_words + 10.
+    output words) defaults to 2 * n_source_words + 10 (a transformer caps it at its positions).
     """
     src_vocab, tgt_vocab = _vocabs(model, src_vocab, tgt_vocab)
     if not isinstance(sentence, str):

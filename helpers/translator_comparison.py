@@ -122,28 +122,32 @@ def build_models(seed: int = 0) -> dict[str, torch.nn.Module]:
 def measure_training_speed(
     threads: int = 1,
     lengths: Sequence[tuple[int, int]] = (SHORT, LONG),
-    steps: int = 20,
-    warmup: int = 3,
+    batches: int = 5,
+    repeats: int = 4,
+    warmup: int = 2,
     batch_size: int = 64,
     seed: int = 0,
 ) -> dict:
     """Time training steps of both `build_models` on the same batches, for each length range.
 
-    For each (min_words, max_words) in `lengths`: `warmup` untimed steps, then `steps` timed
-    steps per model, alternating (which model goes first alternates too), each a full
-    `helpers.seq2seq.train_step` (forward, loss, backward, clipping, Adam) on the same batch
-    of `batch_size` pairs. A model's time per step is the median of its steps (other work on
-    the machine only ever adds time); tokens counts the real source words plus the target
-    words and <eos> of a batch. Runs torch on `threads` threads (restored afterwards).
+    For each (min_words, max_words) in `lengths`: `batches` batches of `batch_size` pairs,
+    each trained on `repeats` times by each model, the two models alternating step by step
+    (and which goes first alternating too), after `warmup` untimed steps each. A step is a
+    full `helpers.seq2seq.train_step` (forward, loss, backward, clipping, Adam). Each batch
+    keeps each model's fastest step, since other work on a shared machine only ever adds
+    time; a model's time per step is the mean over the batches. Tokens counts the real source
+    words plus the target words and <eos>. Runs torch on `threads` threads (restored after).
 
-    Returns {"threads", "batch_size", "steps", "models": {name: {"parameters", "config"}},
-    "by_length": one row per range ({"words", "tokens_per_step", "<model>_ms_per_step",
-    "<model>_tokens_per_s", "ratio"}), and for the longest range "gru_attention_tokens_per_s",
-    "transformer_tokens_per_s", "ratio" (transformer / GRU throughput), for the shortest
-    "ratio_short", and "<model>_step_growth" (time per step, longest / shortest range)}.
+    Returns {"threads", "batch_size", "steps" (timed, per model and range), "models": {name:
+    {"parameters", "config"}}, "by_length": one row per range ({"words", "tokens_per_step",
+    "<model>_ms_per_step", "<model>_tokens_per_s", "ratio"}), and for the longest range
+    "gru_attention_tokens_per_s", "transformer_tokens_per_s", "ratio" (transformer / GRU
+    throughput), for the shortest "ratio_short", and "<model>_step_growth" (time per step,
+    longest / shortest range)}.
     """
-    for name, value, low in (("threads", threads, 1), ("steps", steps, 1),
-                             ("warmup", warmup, 0), ("batch_size", batch_size, 1)):  # fmt: skip
+    for name, value, low in (("threads", threads, 1), ("batches", batches, 1),
+                             ("repeats", repeats, 1), ("warmup", warmup, 0),
+                             ("batch_size", batch_size, 1)):  # fmt: skip
         _check_int(name, value, low)
     lengths = _check_lengths(lengths)
     before = torch.get_num_threads()
@@ -155,28 +159,31 @@ def measure_training_speed(
             model.train()
         rows = []
         for lo, hi in lengths:
-            pairs = translation_pairs((warmup + steps) * batch_size, seed + lo * 100 + hi, lo, hi)
-            batches = [
+            pairs = translation_pairs(batches * batch_size, seed + lo * 100 + hi, lo, hi)
+            data = [
                 _batch(models["transformer"], pairs[i : i + batch_size])
                 for i in range(0, len(pairs), batch_size)
             ]
-            times = {name: [] for name in models}
-            for i, (src, tgt) in enumerate(batches):
-                order = list(models) if i % 2 == 0 else list(reversed(models))
-                for name in order:
-                    start = time.perf_counter()
-                    train_step(models[name], optimizers[name], src, tgt)
-                    if i >= warmup:
-                        times[name].append(time.perf_counter() - start)
+            for name in models:
+                for _ in range(warmup):
+                    train_step(models[name], optimizers[name], *data[0])
+            fastest = {name: [float("inf")] * len(data) for name in models}
+            for r in range(repeats):
+                for i, (src, tgt) in enumerate(data):
+                    order = list(models) if (r + i) % 2 == 0 else list(reversed(models))
+                    for name in order:
+                        start = time.perf_counter()
+                        train_step(models[name], optimizers[name], src, tgt)
+                        seconds = time.perf_counter() - start
+                        fastest[name][i] = min(fastest[name][i], seconds)
             tokens = statistics.mean(
-                int((src != PAD_ID).sum() + (tgt[:, 1:] != PAD_ID).sum())
-                for src, tgt in batches[warmup:]
+                int((src != PAD_ID).sum() + (tgt[:, 1:] != PAD_ID).sum()) for src, tgt in data
             )
             row = {"words": f"{lo}-{hi}", "tokens_per_step": round(tokens, 1)}
             for name in models:
-                median = statistics.median(times[name])
-                row[f"{name}_ms_per_step"] = round(1000 * median, 2)
-                row[f"{name}_tokens_per_s"] = round(tokens / median)
+                step = statistics.mean(fastest[name])
+                row[f"{name}_ms_per_step"] = round(1000 * step, 2)
+                row[f"{name}_tokens_per_s"] = round(tokens / step)
             row["ratio"] = round(
                 row["transformer_tokens_per_s"] / row["gru_attention_tokens_per_s"], 3
             )
@@ -187,7 +194,7 @@ def measure_training_speed(
     return {
         "threads": threads,
         "batch_size": batch_size,
-        "steps": steps,
+        "steps": batches * repeats,
         "models": {
             name: {"parameters": _parameters(model), "config": _config(model)}
             for name, model in models.items()

@@ -388,7 +388,7 @@ def test_committed_checkpoint_uses_the_gru_checkpoints_data():
 
 def test_measure_training_speed_on_tiny_settings():
     result = measure_training_speed(
-        threads=2, lengths=((3, 4), (6, 8)), steps=2, warmup=1, batch_size=4
+        threads=2, lengths=((3, 4), (6, 8)), batches=2, repeats=2, warmup=1, batch_size=4
     )
     rows = result["by_length"]
     assert [r["words"] for r in rows] == ["3-4", "6-8"]
@@ -400,7 +400,8 @@ def test_measure_training_speed_on_tiny_settings():
     assert result["transformer_tokens_per_s"] == rows[-1]["transformer_tokens_per_s"]
     assert result["gru_attention_step_growth"] > 0 and result["transformer_step_growth"] > 0
     assert result["models"]["gru_attention"]["parameters"] == 316_126
-    assert result["threads"] == 2 and torch.get_num_threads() == 1  # restored
+    assert result["threads"] == 2 and result["steps"] == 4
+    assert torch.get_num_threads() == 1  # restored
     with pytest.raises(ValueError, match="lengths must be"):
         measure_training_speed(lengths=((5, 3),))
 
