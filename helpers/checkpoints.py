@@ -15,7 +15,8 @@ from typing import Any
 import torch
 from safetensors.torch import load_model, save_model
 
-NAMES = ("seq2seq-bottleneck", "seq2seq-attention", "mini-gpt")
+NAMES = ("seq2seq-bottleneck", "seq2seq-attention", "seq2seq-transformer", "mini-gpt")
+KINDS = ("seq2seq", "transformer-translator", "gpt")
 
 
 def data_dir() -> pathlib.Path:
@@ -34,7 +35,8 @@ def sha256_of(path: pathlib.Path) -> str:
 def save(name: str, model: torch.nn.Module, card: dict[str, Any], folder=None) -> dict:
     """Write `name`.safetensors and `name`.json (the card, with the weights' sha256 added).
 
-    The card must say the model's "kind" ("seq2seq" or "gpt") and hold its "config".
+    The card must say the model's "kind" (one of KINDS) and hold its "config"; the
+    translators' cards also hold their "vocabularies".
     """
     if "kind" not in card or "config" not in card:
         raise ValueError("card must contain 'kind' and 'config'")
@@ -86,8 +88,21 @@ def _build(card: dict) -> torch.nn.Module:
         return Seq2Seq.from_config(
             config, Vocab.from_dict(vocabs["source"]), Vocab.from_dict(vocabs["target"])
         )
+    if card["kind"] == "transformer-translator":
+        from helpers.seq2seq import Vocab
+        from helpers.transformer_translator import (
+            TransformerTranslator,
+            TransformerTranslatorConfig,
+        )
+
+        config = TransformerTranslatorConfig.from_dict(card["config"])
+        vocabs = card["vocabularies"]
+        return TransformerTranslator.from_config(
+            config, Vocab.from_dict(vocabs["source"]), Vocab.from_dict(vocabs["target"])
+        )
     if card["kind"] == "gpt":
         from helpers.gpt import GPT, GPTConfig
 
         return GPT(GPTConfig.from_dict(card["config"]))
-    raise ValueError(f"card kind must be 'seq2seq' or 'gpt', got {card['kind']!r}")
+    kinds = ", ".join(map(repr, KINDS))
+    raise ValueError(f"card kind must be one of {kinds}, got {card['kind']!r}")

@@ -22,11 +22,16 @@ Around the model: a word-level `Vocab`, a JSON-serialisable `Seq2SeqConfig`, gre
 `translate` (with attention weights for heatmaps), `accuracy_by_length` and
 `accuracy_by_position` (where long sentences go wrong), and a readable `train_seq2seq` loop.
 
+The inference, evaluation and training functions use only the model's `encode`,
+`init_decoder`, `decode_step`, `forward`, `config` and vocabularies, so they work unchanged on
+notebook 06's transformer (`helpers.transformer_translator.TransformerTranslator`).
+
 Saving: `model.config.to_dict()`, `model.src_vocab.to_dict()` and `model.tgt_vocab.to_dict()`
 are plain JSON; `Seq2Seq.from_config(config, src_vocab, tgt_vocab)` rebuilds the model for a
 state_dict.
 """
 
+import math
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -53,8 +58,10 @@ __all__ = [
     "accuracy_by_length",
     "accuracy_by_position",
     "greedy_decode",
+    "scheduled_lr",
     "token_accuracy",
     "train_seq2seq",
+    "train_step",
     "translate",
     "translate_with_attention",
 ]
@@ -324,8 +331,14 @@ def greedy_decode(
 
     Returns (ids, attention): ids[b] is the output of sentence b without <eos> (at most
     max_len words); attention (B, T, S) holds the weights of every step taken, or None.
+
+    Works on any model with Seq2Seq's decoding protocol: `encode(src)`, `init_decoder(enc)`
+    and `decode_step(y_prev, state, enc) -> (logits, state, weights or None)`, such as
+    `helpers.transformer_translator.TransformerTranslator`. A model with a fixed number of
+    positions says so in `max_output_len`; max_len is then capped at it.
     """
     check_int("max_len", max_len, low=1)
+    max_len = min(max_len, getattr(model, "max_output_len", max_len))
     with eval_mode(model):
         enc = model.encode(src)
         s = model.init_decoder(enc)
@@ -345,7 +358,7 @@ def greedy_decode(
     for row in torch.stack(steps, dim=1).tolist():  # (B, T)
         row = row[: row.index(EOS_ID)] if EOS_ID in row else row
         ids.append(row[:max_len])
-    attn = None if model.attention is None else torch.stack(all_weights, dim=1)
+    attn = None if all_weights[0] is None else torch.stack(all_weights, dim=1)
     return ids, attn
 
 
@@ -372,7 +385,7 @@ def translate_with_attention(
     Returns (translation, weights): weights (n_output_words + 1, n_source_words) on the CPU,
     one row per output word and a last row for the step that ended it (<eos>, or the cut at
     max_len); None for the bottleneck model, which has no attention. max_len (the most
-    output words) defaults to 2 * n_source_words + 10.
+    output words) defaults to 2 * n_source_words + 10 (a transformer caps it at its positions).
     """
     src_vocab, tgt_vocab = _vocabs(model, src_vocab, tgt_vocab)
     if not isinstance(sentence, str):
@@ -490,6 +503,8 @@ def train_seq2seq(
     clip: float = 1.0,
     progress: bool = True,
     callback: Callable[[int, float], None] | None = None,
+    warmup_steps: int = 0,
+    min_lr: float | None = None,
 ) -> list[float]:
     """Train with teacher forcing: Adam, gradient clipping, cross-entropy over target words.
 
@@ -498,6 +513,12 @@ def train_seq2seq(
     first). Shows a
     progress line unless progress=False; calls callback(step, loss) after each step.
     Returns the loss of every step.
+
+    The learning rate is `lr` throughout (the GRU models' recipe), unless a schedule is
+    asked for: a linear warm-up from 0 over the first `warmup_steps` steps, and with `min_lr`
+    a cosine decay from lr to min_lr at the last step (the transformer's recipe).
+    Works on any model with Seq2Seq's forward(src, tgt_in) -> (logits, attention) and
+    vocabularies, such as `helpers.transformer_translator.TransformerTranslator`.
     """
     check_int("steps", steps, low=1)
     check_int("batch_size", batch_size, low=1)
@@ -505,6 +526,9 @@ def train_seq2seq(
         raise ValueError(f"lr must be > 0, got {lr}")
     if not clip > 0:
         raise ValueError(f"clip must be > 0, got {clip}")
+    check_int("warmup_steps", warmup_steps, low=0)
+    if min_lr is not None and not 0 < min_lr <= lr:
+        raise ValueError(f"min_lr must be in (0, lr={lr}], got {min_lr}")
     src_vocab, tgt_vocab = _vocabs(model, src_vocab, tgt_vocab)
     if len(pairs) == 0:
         raise ValueError("pairs must contain at least one (source, target) pair")
@@ -516,22 +540,54 @@ def train_seq2seq(
     losses = []
     bar = Progress(steps, "training", enabled=progress)
     for step in range(steps):
+        if warmup_steps or min_lr is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = scheduled_lr(step, steps, lr, warmup_steps, min_lr)
         batch = next(batches)
         src = _pad([s for s, _ in batch]).to(device)  # (B, S)
         tgt = _pad([[SOS_ID, *t] for _, t in batch]).to(device)  # (B, T + 1): <sos> words <eos>
-        logits, _ = model(src, tgt[:, :-1])  # predict each next word: (B, T, V)
-        loss = F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=PAD_ID)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(train_step(model, optimizer, src, tgt, clip))
         bar.update(step + 1, loss=losses[-1])
         if callback is not None:
             callback(step, losses[-1])
     bar.close()
     model.eval()
     return losses
+
+
+def train_step(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    src: torch.Tensor,
+    tgt: torch.Tensor,
+    clip: float = 1.0,
+) -> float:
+    """One step of `train_seq2seq` on a padded batch; returns its loss.
+
+    src (B, S) source ids; tgt (B, T + 1) target ids <sos> w_1 .. w_n <eos>, right-padded:
+    the model reads tgt[:, :-1] and is scored on predicting tgt[:, 1:] (padding not counted).
+    """
+    logits, _ = model(src, tgt[:, :-1])  # predict each next word: (B, T, V)
+    loss = F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=PAD_ID)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return loss.item()
+
+
+def scheduled_lr(
+    step: int, steps: int, lr: float, warmup_steps: int = 0, min_lr: float | None = None
+) -> float:
+    """The learning rate of step `step` (0-based) of `steps` in `train_seq2seq`: a linear
+    warm-up to lr over `warmup_steps`, then lr, or with `min_lr` a cosine decay from lr to
+    min_lr at the last step."""
+    if step < warmup_steps:
+        return lr * (step + 1) / warmup_steps
+    if min_lr is None:
+        return lr
+    progress = min(1.0, (step - warmup_steps) / max(1, steps - 1 - warmup_steps))
+    return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * progress))
 
 
 # --------------------------------------------------------------------------- private

@@ -89,7 +89,7 @@ def test_save_needs_kind_and_config(tmp_path):
 def test_unknown_kind_is_refused(tmp_path):
     model = _tiny_model()
     checkpoints.save("tiny", model, {**_card(model), "kind": "lstm"}, folder=tmp_path)
-    with pytest.raises(ValueError, match="card kind must be 'seq2seq' or 'gpt', got 'lstm'"):
+    with pytest.raises(ValueError, match="card kind must be one of .*, got 'lstm'"):
         checkpoints.load("tiny", tmp_path)
 
 

@@ -19,6 +19,10 @@ import torch
 
 from helpers import checkpoints, seed_everything
 from helpers.corpora import tiny_tales, translation_pairs
+from helpers.corpora.translation_grammar import EN_WORDS, ES_WORDS
+from helpers.seq2seq import Vocab, accuracy_by_length, train_seq2seq
+from helpers.studies.translators import SEQ2SEQ_TRANSFORMER, build_models
+from helpers.transformer_translator import TransformerTranslator
 
 TRAIN_THREADS = 1  # per training process; results depend on it (float reductions)
 FIRST = ("tokenizer",)  # steps the others depend on, run before them
@@ -249,6 +253,84 @@ def rounded_rows(rows: list[dict]) -> list[dict]:
     return [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
 
 
+def make_seq2seq_transformer(
+    folder, name: str = "seq2seq-transformer", spec: dict | None = None, progress=False
+) -> dict:
+    """Notebook 06's transformer translator (helpers.studies.translators.SEQ2SEQ_TRANSFORMER):
+    the same training pairs, held-out pairs and batch size as the GRU translators, one thread.
+    The card adds a learning curve (held-out token accuracy on 28-32-word sentences against
+    training seconds, evaluations left out) and names the smaller transformer that the speed
+    comparison uses instead. Writes into `folder` (data/ for `make checkpoints`); `spec`
+    overrides some settings (tests train a tiny one elsewhere)."""
+    s = {**SEQ2SEQ_TRANSFORMER, **(spec or {})}
+    unknown = set(s) - set(SEQ2SEQ_TRANSFORMER)
+    if unknown:
+        raise ValueError(f"spec has unknown keys {sorted(unknown)}")
+    train = translation_pairs(s["train_pairs"], s["train_seed"], s["min_words"], s["max_words"])
+    test = translation_pairs(s["test_pairs"], s["test_seed"], s["min_words"], s["max_words"])
+    long = [p for p in test if len(p[0].split()) >= s["long_min_words"]] or test
+    seed_everything(s["seed"])
+    model = TransformerTranslator.from_vocabs(
+        Vocab(EN_WORDS), Vocab(ES_WORDS), d_model=s["d_model"], n_heads=s["n_heads"],
+        n_layers_enc=s["n_layers_enc"], n_layers_dec=s["n_layers_dec"], d_ff=s["d_ff"],
+        max_len=s["max_len"], dropout=s["dropout"],
+    )  # fmt: skip
+    curve, evaluating = [], [0.0]
+    start = time.perf_counter()
+
+    def record(step: int, loss: float) -> None:
+        if (step + 1) % s["eval_every"] and step + 1 != s["steps"]:
+            return
+        eval_start = time.perf_counter()
+        seconds = eval_start - start - evaluating[0]  # training time so far
+        acc = accuracy_by_length(model, long, bucket_width=100)[0]["token_accuracy"]
+        evaluating[0] += time.perf_counter() - eval_start
+        curve.append({"step": step + 1, "seconds": round(seconds, 1),
+                      "long_token_accuracy": round(acc, 4)})  # fmt: skip
+
+    losses = train_seq2seq(
+        model, train, s["steps"], s["batch_size"], s["lr"], s["seed"], clip=s["clip"],
+        progress=progress, callback=record, warmup_steps=s["warmup_steps"], min_lr=s["min_lr"],
+    )  # fmt: skip
+    seconds = time.perf_counter() - start - evaluating[0]
+    by_length = accuracy_by_length(model, test)
+    speed_model = build_models()["transformer"]
+    every = 50
+    card = {
+        "kind": "transformer-translator",
+        "config": model.config.to_dict(),
+        "parameters": model.num_parameters(),
+        "vocabularies": {"source": model.src_vocab.to_dict(), "target": model.tgt_vocab.to_dict()},
+        "training": {
+            **s,
+            "seconds": round(seconds, 1),
+            "threads": torch.get_num_threads(),
+            "eval_seconds": round(evaluating[0], 1),
+        },
+        "data": "helpers.corpora.translation_pairs(train_pairs, train_seed, min_words, max_words)",
+        "loss_curve": [
+            round(sum(losses[i : i + every]) / len(losses[i : i + every]), 4)
+            for i in range(0, len(losses), every)
+        ],
+        "learning_curve": curve,
+        "metrics": {"test_accuracy_by_length": rounded_rows(by_length)},
+        "speed_comparison_model": {
+            "note": "the speed comparison and the equal-time race use this smaller transformer "
+            "(helpers.studies.translators.SPEED_TRANSFORMER), of about the GRU + attention "
+            "model's parameter count; this checkpoint is the bigger one",
+            "config": speed_model.config.to_dict(),
+            "parameters": speed_model.num_parameters(),
+            "gru_attention_parameters": sum(
+                p.numel() for p in build_models()["gru_attention"].parameters()
+            ),
+        },
+    }
+    card = checkpoints.save(name, model, card, folder=folder)
+    if progress:
+        print(f"{name}: {seconds:.0f} s; longest bucket {by_length[-1]}", flush=True)
+    return card
+
+
 STEPS = {  # longest first, so the side-by-side processes finish close together
     "tokenizer": make_tokenizer,
     "seq2seq-studies": make_seq2seq_studies,  # 3 trainings: notebook 02's studies
@@ -256,6 +338,7 @@ STEPS = {  # longest first, so the side-by-side processes finish close together
     "seq2seq-bottleneck": lambda: make_seq2seq(attention=False),
     "seq2seq-attention": lambda: make_seq2seq(attention=True),
     "sampling-tradeoff": make_sampling_tradeoff,
+    "seq2seq-transformer": lambda: make_seq2seq_transformer(checkpoints.data_dir()),
 }
 
 

@@ -192,19 +192,20 @@ def time_per_sentence(
 
 @torch.no_grad()
 def attention_focus(model: Seq2Seq, sentences: Sequence[str]) -> dict:
-    """How sharp the attention is over greedy translations of `sentences`.
+    """How sharp the attention is over greedy translations of `sentences` (for a transformer
+    translator: its last decoder layer's cross-attention, averaged over heads).
 
     Returns {"steps": decoder steps counted, "mean_max_weight": the average of each step's
     largest weight (1.0 = all weight on one source word), "mean_entropy_bits": the average
     entropy of a step's weights, "mean_source_words": the average source length}.
     """
-    if model.attention is None:
-        raise ValueError("model must have attention (attention=True); the bottleneck has none")
     if len(sentences) == 0:
         raise ValueError("sentences must contain at least one sentence")
     max_weights, entropies, lengths = [], [], []
     for sentence in sentences:
         _, weights = translate_with_attention(model, sentence)  # (T + 1, S)
+        if weights is None:
+            raise ValueError("model must have attention (attention=True); the bottleneck has none")
         max_weights += weights.max(dim=-1).values.tolist()
         p = weights.clamp_min(1e-12)
         entropies += (-(p * p.log2()).sum(dim=-1)).tolist()

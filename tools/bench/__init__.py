@@ -1,7 +1,8 @@
 """`python -m tools.bench NAME [--json]`: the course's performance figures (`make bench`).
 
-One module per benchmark in this folder (seq2seq, parallelism, train, sample, widgets), each
-with a `run()` returning a dict of figures; ratios are measured side by side in one process.
+One module per benchmark in this folder (seq2seq, parallelism, train, sample, widgets,
+translate), each with a `run()` returning a dict of figures; ratios are measured side by side
+in one process.
 NAME "all" runs every one. The entry point is `main` (tools/bench/__main__.py calls it).
 """
 
@@ -17,6 +18,7 @@ BENCHMARKS = {
     "train": "tools.bench.train:run",
     "sample": "tools.bench.sample:run",
     "widgets": "tools.bench.widgets:run",
+    "translate": "tools.bench.translate:run",
 }
 
 

@@ -1,5 +1,5 @@
 """`python -m tools.bench NAME [--json]` (NAME: seq2seq, parallelism, train, sample, widgets,
-or all): see tools/bench/__init__.py."""
+translate, or all): see tools/bench/__init__.py."""
 
 import sys
 
