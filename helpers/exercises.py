@@ -28,6 +28,9 @@ without gradients and compares with `reference(*inputs)` (or with `expected(refe
 reference module: use attribute names that the reference and the skeleton share.
 `Exercise.answer_for(mistake)` turns a mistake into the answer a learner would hand in (for
 components, a subclass of the solution), which is how the tests feed mistakes to the check.
+
+Both take `error_hints=[(text, hint)]`: when the learner's code raises an error whose message
+contains `text`, the one line adds `hint` (e.g. a broadcasting error: "keepdim=True").
 """
 
 import contextlib
@@ -77,6 +80,7 @@ class Exercise:
     run: Callable[..., Any] | None = None  # functions: run(fn, *args) -> what to compare
     expected: Callable[..., Any] | None = None  # components: expected(reference, *inputs)
     praise: str = ""  # said after "correct on all N cases"
+    error_hints: tuple[tuple[str, str], ...] = ()  # (text in the error, hint) for common errors
 
     def answer_for(self, mistake: Mistake) -> Any:
         """What a learner would hand in to make `mistake`: the function itself, or for a
@@ -116,7 +120,7 @@ def exercise(
 
     run: optional `run(fn, *args) -> outcome`, for functions checked by what they do rather
     than what they return (a training step: the parameters after a few steps).
-    options: rtol, atol, praise (see Exercise).
+    options: rtol, atol, praise, error_hints (see Exercise).
     """
 
     def register(reference: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,7 +141,7 @@ def component(
 
     cases: fresh, seeded ComponentCases. mistakes: Mistake(wrong(module, *inputs), hint).
     expected: optional `expected(reference, *inputs)`, else `reference(*inputs)` is compared.
-    options: rtol, atol, praise (see Exercise).
+    options: rtol, atol, praise, error_hints (see Exercise).
     """
 
     def register(solution: type) -> type:
@@ -213,7 +217,7 @@ def _evaluate_function(ex: Exercise, fn: Any) -> Result:
         except _ReturnedNone:
             got = None
         except Exception as error:  # noqa: BLE001  (any error of the learner's becomes a hint)
-            return Result("wrong", f"{fn_name} raised {_describe(error)} ({where})")
+            return Result("wrong", f"{fn_name} raised {_describe(error, ex)} ({where})")
         expected = _outcome(ex, ex.reference, expected_args)
         if got is None:
             return Result("wrong", f"{fn_name} returned None: did you forget `return`? ({where})")
@@ -293,11 +297,11 @@ def _component_problem(ex: Exercise, cls: type, case: ComponentCase) -> str | No
         forgot_super = "Module.__init__() call" in str(error)
         hint = ": keep super().__init__() as the first line of __init__" if forgot_super else ""
         return f"building {cls_name}(...) raised {_describe(error)}{hint}"
-    problem, unfilled = _copy_weights(case.reference, module)
+    problem, filled = _copy_weights(case.reference, module)
     if problem is not None:
         return problem
     module.eval()
-    got, problem = _forward(module, case.inputs)
+    got, problem = _forward(module, case.inputs, ex)
     if problem is not None:
         return problem
     with torch.no_grad():
@@ -309,13 +313,15 @@ def _component_problem(ex: Exercise, cls: type, case: ComponentCase) -> str | No
     for mistake in ex.mistakes:
         if _matches(got, mistake.wrong, (reference, *case.inputs), ex):
             return mistake.hint
+    # parameters the check did not fill: made in __init__ or in forward, random either way
+    unfilled = [n for n, p in module.named_parameters() if id(p) not in filled]
     if unfilled:
         names = ", ".join(f"self.{n}" for n in unfilled[:3])
         return (
             f"{problem}; your {cls_name} has parameters the reference does not ({names}): "
             "they keep random values, use only the layers the skeleton's __init__ gives"
         )
-    again, _ = _forward(module, case.inputs)
+    again, _ = _forward(module, case.inputs, ex)
     if _safe_difference(again, got, ex) is not None:
         return (
             f"{cls_name} gives a different output each time on the same input: does forward "
@@ -324,10 +330,9 @@ def _component_problem(ex: Exercise, cls: type, case: ComponentCase) -> str | No
     return problem
 
 
-def _copy_weights(reference: nn.Module, module: nn.Module) -> tuple[str | None, list[str]]:
+def _copy_weights(reference: nn.Module, module: nn.Module) -> tuple[str | None, set[int]]:
     """Copy the reference's parameters and buffers into `module` by name, after casting it to
-    the reference's dtype. Returns (what went wrong or None, the module's parameters that the
-    reference does not have)."""
+    the reference's dtype. Returns (what went wrong or None, the ids of the filled tensors)."""
     cls_name = type(module).__name__
     ref_tensors = dict(reference.named_parameters())  # a tied weight counts once
     state = reference.state_dict()
@@ -341,33 +346,28 @@ def _copy_weights(reference: nn.Module, module: nn.Module) -> tuple[str | None, 
         if name not in mine:
             return (
                 f"{cls_name} has no `self.{name}`: keep the names of the skeleton's __init__",
-                [],
+                set(),
             )
         if tuple(mine[name].shape) != tuple(tensor.shape):
             return (
                 f"`self.{name}` has shape {tuple(mine[name].shape)}, the reference's "
                 f"{tuple(tensor.shape)}: keep the skeleton's __init__ as it is",
-                [],
+                set(),
             )
-    filled = set()
     with torch.no_grad():
         for name, tensor in ref_tensors.items():
             mine[name].copy_(tensor)
-            filled.add(id(mine[name]))
-    unfilled = [
-        n for n, p in module.named_parameters(remove_duplicate=False) if id(p) not in filled
-    ]
-    return None, unfilled
+    return None, {id(mine[name]) for name in ref_tensors}
 
 
-def _forward(module: nn.Module, inputs: tuple) -> tuple[Any, str | None]:
+def _forward(module: nn.Module, inputs: tuple, ex: Exercise) -> tuple[Any, str | None]:
     """(output, None), or (None, what went wrong) when forward raised or returned None."""
     cls_name = type(module).__name__
     try:
         with torch.no_grad():
             out = module(*copy.deepcopy(inputs))  # a copy: forward may change its inputs
     except Exception as error:  # noqa: BLE001
-        return None, f"{cls_name}.forward raised {_describe(error)}"
+        return None, f"{cls_name}.forward raised {_describe(error, ex)}"
     if out is None:
         return None, f"{cls_name}.forward returned None: did you forget `return`?"
     return out, None
@@ -407,10 +407,14 @@ def _random_state_kept() -> Iterator[None]:
             random.setstate(py_state)
 
 
-def _describe(error: BaseException) -> str:
-    """'TypeError: the first line of its message'."""
+def _describe(error: BaseException, ex: Exercise | None = None) -> str:
+    """'TypeError: the first line of its message', and the exercise's hint for it if any."""
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    for needle, hint in ex.error_hints if ex is not None else ():
+        if needle in str(error):
+            return f"{text}: {hint}"
+    return text
 
 
 def _load_bank() -> None:
