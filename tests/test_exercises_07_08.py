@@ -138,7 +138,10 @@ def _learner_step(**mistake):
         if mistake.get("targets") == "x":
             y = x
         logits = model(x)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
+        if mistake.get("unflattened"):
+            loss = F.cross_entropy(logits, y)  # (B, T, V): dim 1 read as the classes
+        else:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
         if not mistake.get("no_zero_grad"):
             optimizer.zero_grad()
         loss.backward()
@@ -179,6 +182,7 @@ def test_train_step_honest_variants_pass():
         ({"no_clip": True}, "the gradient is not clipped"),
         ({"scheduler_first": True}, "scheduler.step() ran before optimizer.step()"),
         ({"no_scheduler": True}, "the learning rate never changed"),
+        ({"unflattened": True}, "F.cross_entropy reads dim 1 as the classes"),
     ],
 )
 def test_train_step_typical_mistakes_get_their_hints(mistake, hint):

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Iterator
 
 import torch
+import torch.nn.functional as F
 
 from helpers.exercises import Mistake, exercise
 from helpers.gpt import GPT, GPTConfig, lm_loss
@@ -181,15 +182,26 @@ def _train_step_cases():
     ]
 
 
+# What `run` returns instead of losses when F.cross_entropy got (B, T, V) logits unflattened (it
+# reads dim 1 as the classes and raises); the mistake below returns it too, so its hint shows.
+UNFLATTENED = "F.cross_entropy was given (B, T, V) logits"
+
+
 def _steps_then_parameters(step, model, optimizer, scheduler, batches, max_norm):
     """What the check compares: each step's returned loss, then every parameter afterwards."""
-    with one_thread():  # tiny matrices: fastest on one thread, however busy the machine
-        losses = [step(model, optimizer, scheduler, tokens, max_norm) for tokens in batches]
+    try:
+        with one_thread():  # tiny matrices: fastest on one thread, however busy the machine
+            losses = [step(model, optimizer, scheduler, tokens, max_norm) for tokens in batches]
+    except RuntimeError as error:
+        if "Expected target size" in str(error):
+            return UNFLATTENED
+        raise
     parameters = {name: p.detach().clone() for name, p in model.named_parameters()}
     return {"losses": losses, "parameters": parameters}
 
 
 def _step_variant(
+    loss_fn=lm_loss,
     shift="right",
     zero_grad=True,
     clip="max_norm",
@@ -204,7 +216,7 @@ def _step_variant(
             y = x
         elif shift == "reversed":
             x, y = tokens[:, 1:], tokens[:, :-1]
-        loss = lm_loss(model(x), y)
+        loss = loss_fn(model(x), y)
         if zero_grad:
             optimizer.zero_grad()
         loss.backward()
@@ -235,6 +247,12 @@ def _step_variant(
             _step_variant(shift="reversed"),
             "x and y are swapped: the model should read tokens[:, :-1] and predict "
             "tokens[:, 1:]; as written it learns to predict the previous token",
+        ),
+        Mistake(
+            _step_variant(loss_fn=F.cross_entropy),
+            "F.cross_entropy reads dim 1 as the classes: flatten the logits to (B * T, V) and "
+            "the targets to (B * T,) first (logits.reshape(-1, logits.size(-1)), "
+            "y.reshape(-1)), or use lm_loss(logits, y)",
         ),
         Mistake(
             _step_variant(optimizer_steps=False),
