@@ -43,7 +43,9 @@ __all__ = [
     "candidate_count",
     "entropy",
     "generate",
+    "generate_ids",
     "generation_loop",
+    "min_p_filter",
     "next_token_probs",
     "sample_token",
     "top_k_filter",
@@ -110,6 +112,21 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     _check_logits(logits)
     _check_top_p(p, name="p")
     return _top_p(logits, p)
+
+
+def min_p_filter(logits: torch.Tensor, min_p: float) -> torch.Tensor:
+    """Min-p filtering: keep the tokens whose probability is at least `min_p` (in [0, 1]) times
+    the most likely token's, in each row; set the rest to -inf. (..., V) -> (..., V).
+
+    The cut follows the model's confidence: a sure model (top token 0.9, min_p 0.1) keeps only
+    tokens above 0.09; a hesitant one (top token 0.05) keeps everything above 0.005. The same
+    tokens as transformers' MinPLogitsWarper (notebook 08 writes it as an exercise).
+    """
+    _check_logits(logits)
+    check_number("min_p", min_p, 0, 1)
+    probs = logits.softmax(dim=-1)  # (..., V)
+    threshold = min_p * probs.amax(dim=-1, keepdim=True)  # (..., 1)
+    return logits.masked_fill(probs < threshold, float("-inf"))
 
 
 def _top_k(logits: torch.Tensor, k: int) -> torch.Tensor:
@@ -299,6 +316,36 @@ def generation_loop(
         yield token, probs, logits
         if token == eos_id:
             return
+
+
+def generate_ids(
+    model: torch.nn.Module,
+    ids: torch.Tensor,
+    max_new_tokens: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """The sampling loop written out (notebook 08): token ids (B, T) -> (B, T + max_new_tokens).
+
+    Each step crops the sequence to the context window, runs the whole window through the model
+    (no KV cache), keeps the last position's logits, applies the controls (temperature 0:
+    greedy) and draws one token per row with `generator`. For one row it draws the same tokens
+    as `generate(..., seed=s, stop_at_eos=False)` with generator=torch.Generator().manual_seed(s).
+    """
+    context_length = model.config.context_length
+    with torch.inference_mode():
+        for _ in range(max_new_tokens):
+            context = ids[:, -context_length:]  # (B, <= context_length): what the model can see
+            logits = model(context)[:, -1, :]  # (B, V): the scores for the next token
+            if temperature == 0:
+                next_id = logits.argmax(dim=-1, keepdim=True)  # (B, 1): greedy
+            else:
+                probs = next_token_probs(logits, temperature, top_k, top_p)  # (B, V)
+                next_id = torch.multinomial(probs, num_samples=1, generator=generator)  # (B, 1)
+            ids = torch.cat([ids, next_id], dim=1)  # (B, T + 1)
+    return ids
 
 
 def _context_reader(model: torch.nn.Module, use_cache: bool) -> Callable[[list[int]], torch.Tensor]:

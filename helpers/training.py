@@ -172,3 +172,50 @@ def train_gpt(
     history.tokens_per_s = config.steps * config.batch_size * T / max(train_seconds, 1e-9)
     model.eval()
     return history
+
+
+# ---------------------------------------------------------------------------------------------
+# The same recipe, one step at a time (notebook 07 writes its live run's loop with these)
+# ---------------------------------------------------------------------------------------------
+
+
+class WarmupCosine(torch.optim.lr_scheduler.LRScheduler):
+    """`learning_rate`'s schedule as a torch scheduler: every parameter group gets
+    learning_rate(step, config), with step = the number of scheduler.step() calls so far.
+
+    Call scheduler.step() once after each optimizer.step(); a loop that does gives exactly the
+    learning rates `train_gpt` sets by hand.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, config: TrainConfig) -> None:
+        self.config = config
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        return [learning_rate(self.last_epoch, self.config) for _ in self.optimizer.param_groups]
+
+    def __repr__(self) -> str:
+        return f"WarmupCosine(step={self.last_epoch}, lr={self.get_last_lr()[0]:.6g})"
+
+
+def train_step(
+    model: GPT,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    tokens: torch.Tensor,
+    max_norm: float = 1.0,
+) -> float:
+    """One optimisation step on a batch of token windows `tokens` (B, T + 1); returns the loss.
+
+    The inputs are the first T tokens of each window, the targets the last T (the same window
+    shifted by one), so the loss is the next-token cross-entropy of every position.
+    """
+    x, y = tokens[:, :-1], tokens[:, 1:]  # (B, T) inputs, (B, T) targets: one token later
+    logits = model(x)  # (B, T, V)
+    loss = lm_loss(logits, y)  # F.cross_entropy over all B * T positions
+    optimizer.zero_grad(set_to_none=True)  # forget the previous step's gradients
+    loss.backward()  # d loss / d weight, for every weight
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)  # cap the gradient's length
+    optimizer.step()  # move the weights
+    scheduler.step()  # the next step's learning rate
+    return loss.item()
