@@ -3,7 +3,7 @@
 At the top, one module per idea the learner builds and reads (softmax, tokenization, embeddings,
 seq2seq, attention, gpt, training, sampling, ...). The rest sits in sub-packages by role:
 corpora (the generated data), pretrained (MiniLM and what reads it), applications (notebook
-09), studies (the measurements behind the notebooks' plots), widgets and exercises. The few
+10), studies (the measurements behind the notebooks' plots), widgets and exercises. The few
 names below are what almost every notebook needs in its first cells.
 """
 

@@ -16,7 +16,7 @@ BRANCH = "main"
 class Notebook:
     """One notebook of the syllabus."""
 
-    number: str  # "00" .. "09": the learning order
+    number: str  # "00" .. "10": the learning order
     slug: str  # file name without the number and extension
     title: str  # shown in the README and on the course map
     teaches: str  # one line: what the learner sees and does
@@ -65,24 +65,30 @@ SYLLABUS: tuple[Notebook, ...] = (
     ),
     Notebook(
         "06",
+        "transformer_translation",
+        "The transformer: translation with no RNN",
+        "the 2017 encoder-decoder on 02-03's task: cross-attention, speed and accuracy measured",
+    ),
+    Notebook(
+        "07",
         "masked_attention_and_gpt",
         "Masked attention and the GPT architecture",
         "the causal mask; a decoder-only GPT that transformers can load",
     ),
     Notebook(
-        "07",
+        "08",
         "training_a_mini_gpt",
         "Training a mini GPT",
         "next-token prediction on unlabelled text; watch samples improve",
     ),
     Notebook(
-        "08",
+        "09",
         "sampling_and_llm_controls",
         "Sampling and LLM controls",
         "temperature, top-k and top-p sliders; a generation playground",
     ),
     Notebook(
-        "09",
+        "10",
         "applications_and_foundation_models",
         "Applications and foundation models",
         "classification, NER, search and translation; pipelines; Bedrock and JumpStart",

@@ -3,7 +3,7 @@
 Four pictures a learner would rather look at than read: the unrolled RNN encoder-decoder with
 its single context vector (notebook 02), scaled dot-product attention as a data flow with the
 shape of every table (04), the pre-norm transformer block (05) and the decoder-only stack from
-token ids to next-token logits (06). Each function returns the matplotlib Figure.
+token ids to next-token logits (07). Each function returns the matplotlib Figure.
 
 Every figure is drawn on one axes that fills it, in inches (x from 0 to the width, y from 0 to
 the height), so boxes and text keep their proportions whatever the figure's size.

@@ -1,4 +1,4 @@
-"""A decoder-only GPT, the model of notebooks 06 (architecture) and 07 (training).
+"""A decoder-only GPT, the model of notebooks 07 (architecture) and 08 (training).
 
 One readable file in the spirit of nanoGPT: token + learned position embeddings, `n_layer`
 pre-norm transformer blocks (causal self-attention, then an MLP, each with a residual

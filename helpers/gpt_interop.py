@@ -1,4 +1,4 @@
-"""Our GPT and transformers' GPT-2, back and forth (notebooks 06 and 07).
+"""Our GPT and transformers' GPT-2, back and forth (notebooks 07 and 08).
 
 `helpers.gpt.GPT` uses GPT-2's parameter names, so converting is copying weights: only the four
 Linear layers that GPT-2 stores as `Conv1D` ((in, out) matrices) are transposed.

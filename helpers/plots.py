@@ -6,7 +6,7 @@ labelled axes. Plot functions return the figure and leave showing it to the call
 take `ax` draw on it when given one (so a notebook can put figures side by side).
 
 - probability bars (notebook 00 and the widgets), the course map (notebook 00);
-- the causal triangle (notebook 06), loss curves and learning by stage (notebook 07).
+- the causal triangle (notebook 07), loss curves and learning by stage (notebook 08).
 
 The figures of a measurement live with it, in `helpers.studies`.
 """

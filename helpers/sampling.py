@@ -1,6 +1,6 @@
 """Sampling controls of a language model: temperature, top-k, top-p, greedy, and generation.
 
-Notebook 08 teaches these. A language model gives one logit per vocabulary token; the controls
+Notebook 09 teaches these. A language model gives one logit per vocabulary token; the controls
 that hosted models expose reshape those logits before a token is drawn:
 
     logits (V,) --temperature--> --top-k--> --top-p--> softmax --> probs (V,) --draw--> token
@@ -22,7 +22,7 @@ KV cache from `model.new_kv_cache(B)`.
     print(result.text)
 
 The last three functions (`entropy`, `candidate_count`, `top_tokens`) are the pure compute
-behind notebook 08's slider-driven bar charts.
+behind notebook 09's slider-driven bar charts.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def min_p_filter(logits: torch.Tensor, min_p: float) -> torch.Tensor:
 
     The cut follows the model's confidence: a sure model (top token 0.9, min_p 0.1) keeps only
     tokens above 0.09; a hesitant one (top token 0.05) keeps everything above 0.005. The same
-    tokens as transformers' MinPLogitsWarper (notebook 08 writes it as an exercise).
+    tokens as transformers' MinPLogitsWarper (notebook 09 writes it as an exercise).
     """
     _check_logits(logits)
     check_number("min_p", min_p, 0, 1)
@@ -236,7 +236,7 @@ def generate(
 
     The model's train/eval mode is restored afterwards (it runs in eval mode, so no dropout).
     The loop itself is `generation_loop`; this function checks the arguments, crops the prompt
-    and records what notebook 08 shows about each new token.
+    and records what notebook 09 shows about each new token.
     """
     _check_controls(temperature, top_k, top_p)
     check_int("max_new_tokens", max_new_tokens, low=0)
@@ -327,7 +327,7 @@ def generate_ids(
     top_p: float | None = None,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """The sampling loop written out (notebook 08): token ids (B, T) -> (B, T + max_new_tokens).
+    """The sampling loop written out (notebook 09): token ids (B, T) -> (B, T + max_new_tokens).
 
     Each step crops the sequence to the context window, runs the whole window through the model
     (no KV cache), keeps the last position's logits, applies the controls (temperature 0:

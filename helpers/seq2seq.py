@@ -24,7 +24,7 @@ Around the model: a word-level `Vocab`, a JSON-serialisable `Seq2SeqConfig`, gre
 
 The inference, evaluation and training functions use only the model's `encode`,
 `init_decoder`, `decode_step`, `forward`, `config` and vocabularies, so they work unchanged on
-notebook 06's transformer (`helpers.transformer_translator.TransformerTranslator`).
+notebook 07's transformer (`helpers.transformer_translator.TransformerTranslator`).
 
 Saving: `model.config.to_dict()`, `model.src_vocab.to_dict()` and `model.tgt_vocab.to_dict()`
 are plain JSON; `Seq2Seq.from_config(config, src_vocab, tgt_vocab)` rebuilds the model for a

@@ -1,4 +1,4 @@
-"""Training a GPT on unlabelled text: next-token prediction (notebook 07, `make checkpoints`).
+"""Training a GPT on unlabelled text: next-token prediction (notebook 08, `make checkpoints`).
 
 The whole recipe in one readable loop, nanoGPT style: random windows of the token stream as
 batches (y is x shifted by one token), cross-entropy on every position, AdamW with weight decay
@@ -175,7 +175,7 @@ def train_gpt(
 
 
 # ---------------------------------------------------------------------------------------------
-# The same recipe, one step at a time (notebook 07 writes its live run's loop with these)
+# The same recipe, one step at a time (notebook 08 writes its live run's loop with these)
 # ---------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Notebook 09 shows what the issue asks for: the measured targets, the exact AWS request bodies,
+"""Notebook 10 shows what the issue asks for: the measured targets, the exact AWS request bodies,
 the JumpStart flow as text that never runs, and no credentials anywhere."""
 
 import json
@@ -9,8 +9,8 @@ from course_paths import NOTEBOOKS
 
 from helpers.applications.foundation_models import JUMPSTART_DEPLOY_CODE
 
-PATH = next((p for p in NOTEBOOKS if p.name.startswith("09_")), None)
-pytestmark = pytest.mark.skipif(PATH is None, reason="notebook 09 is not there yet")
+PATH = next((p for p in NOTEBOOKS if p.name.startswith("10_")), None)
+pytestmark = pytest.mark.skipif(PATH is None, reason="notebook 10 is not there yet")
 
 
 @pytest.fixture(scope="module")

@@ -66,10 +66,10 @@ def test_widget_bench_reports_each_widget_and_the_worst_median():
 
     result = run(changes=3, include_minilm=False, playground_tokens=5)
     widgets = result["widgets"]
-    assert {"00 temperature explorer", "08 next-token explorer"} <= set(widgets)
+    assert {"00 temperature explorer", "09 next-token explorer"} <= set(widgets)
     assert result["worst_median_ms"] == max(w["median_ms"] for w in widgets.values())
     assert result["within_budget"] == (result["worst_median_ms"] <= result["budget_ms"] == 100)
-    explorer = widgets["08 next-token explorer"]
+    explorer = widgets["09 next-token explorer"]
     assert explorer["median_ms"] == max(
         explorer[f"{c}_median_ms"] for c in ("temperature", "top_p", "top_k")
     )

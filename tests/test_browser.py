@@ -1,4 +1,4 @@
-"""Real-browser tests: JupyterLab in headless Chromium runs notebooks 00 and 08, and dragging
+"""Real-browser tests: JupyterLab in headless Chromium runs notebooks 00 and 09, and dragging
 their sliders (arrow keys on the handle) redraws the widgets' text and pictures."""
 
 import re
@@ -47,11 +47,11 @@ def _candidates(text: str) -> int:
     return int(re.search(r"candidate tokens: (\d+) of", text).group(1))
 
 
-def test_notebook_08_sliders_redraw_the_next_token_chart_in_jupyterlab(root, tmp_path):
+def test_notebook_09_sliders_redraw_the_next_token_chart_in_jupyterlab(root, tmp_path):
     """The next-token explorer: moving the temperature and the top-p sliders redraws the bar
     chart and changes the printed number of candidate tokens."""
     require_chromium()
-    name = "08_sampling_and_llm_controls.ipynb"
+    name = "09_sampling_and_llm_controls.ipynb"
     copy_notebook(root, name, tmp_path)
     with jupyterlab(tmp_path) as (base, token), browser_page() as page:
         open_and_run_all(page, base, token, name)
@@ -81,4 +81,4 @@ def test_notebook_08_sliders_redraw_the_next_token_chart_in_jupyterlab(root, tmp
         assert image_2 != image_1
         assert _candidates(text_2) < _candidates(text_1)  # a smaller nucleus
         OUTPUT.mkdir(exist_ok=True)
-        page.screenshot(path=OUTPUT / "browser_08_sampling.png", full_page=False)
+        page.screenshot(path=OUTPUT / "browser_09_sampling.png", full_page=False)

@@ -1,5 +1,5 @@
-"""The component exercises (05.layer_norm, 05.multi_head_attention, 06.transformer_block,
-06.gpt_forward): the notebooks' skeletons and solutions, typical wrong versions a learner
+"""The component exercises (05.layer_norm, 05.multi_head_attention, 07.transformer_block,
+07.gpt_forward): the notebooks' skeletons and solutions, typical wrong versions a learner
 writes and their hints, and broken classes that still get one line, never a traceback."""
 
 import json
@@ -14,13 +14,13 @@ from torch import nn
 
 from helpers.exercises import check, evaluate
 from helpers.exercises.bank.nb05 import LayerNormSolution, MultiHeadAttentionSolution
-from helpers.exercises.bank.nb06 import GPTSolution, TransformerBlockSolution
+from helpers.exercises.bank.nb07 import GPTSolution, TransformerBlockSolution
 
 COMPONENTS = {
     "05.layer_norm": "MyLayerNorm",
     "05.multi_head_attention": "MyMultiHeadAttention",
-    "06.transformer_block": "MyBlock",
-    "06.gpt_forward": "MyGPT",
+    "07.transformer_block": "MyBlock",
+    "07.gpt_forward": "MyGPT",
 }
 
 
@@ -59,7 +59,7 @@ def test_the_notebooks_skeleton_is_not_attempted_and_its_solution_passes(name):
 
 
 def test_the_gpt_forward_says_the_learners_code_is_a_gpt2():
-    assert "GPT2LMHeadModel" in evaluate("06.gpt_forward", GPTSolution).message
+    assert "GPT2LMHeadModel" in evaluate("07.gpt_forward", GPTSolution).message
 
 
 def _with(solution: type, forward) -> type:
@@ -213,7 +213,7 @@ def test_attention_through_torchs_fused_kernel_passes():
     assert evaluate("05.multi_head_attention", _with(MultiHeadAttentionSolution, forward)).passed
 
 
-# --------------------------------------------------------------------------- 06.transformer_block
+# --------------------------------------------------------------------------- 07.transformer_block
 
 
 def _post_norm(self, x):
@@ -253,11 +253,11 @@ BLOCK_MISTAKES = {
 @pytest.mark.parametrize("mistake", BLOCK_MISTAKES)
 def test_typical_block_mistakes_get_their_hint(mistake):
     forward, hint = BLOCK_MISTAKES[mistake]
-    result = evaluate("06.transformer_block", _with(TransformerBlockSolution, forward))
+    result = evaluate("07.transformer_block", _with(TransformerBlockSolution, forward))
     assert result.status == "wrong" and hint in result.message, result.message
 
 
-# --------------------------------------------------------------------------- 06.gpt_forward
+# --------------------------------------------------------------------------- 07.gpt_forward
 
 
 def _gpt_variant(first_position=0, final_norm=True, softmax=False):
@@ -301,7 +301,7 @@ GPT_MISTAKES = {
 @pytest.mark.parametrize("mistake", GPT_MISTAKES)
 def test_typical_gpt_forward_mistakes_get_their_hint(mistake):
     forward, hint = GPT_MISTAKES[mistake]
-    result = evaluate("06.gpt_forward", _with(GPTSolution, forward))
+    result = evaluate("07.gpt_forward", _with(GPTSolution, forward))
     assert result.status == "wrong" and hint in result.message, result.message
 
 
@@ -312,7 +312,7 @@ def test_a_gpt_that_hard_codes_the_mini_gpts_sizes_fails_on_the_smaller_one():
             x = self.transformer.h[i](x)
         return self.transformer.ln_f(x) @ self.transformer.wte.weight.T
 
-    result = evaluate("06.gpt_forward", _with(GPTSolution, forward))
+    result = evaluate("07.gpt_forward", _with(GPTSolution, forward))
     assert result.message.endswith("(case 3 of 3, a smaller random GPT: 2 blocks, vocabulary 64)")
     assert "raised IndexError" in result.message
 
@@ -351,7 +351,7 @@ def _forgets_return(self, x):
 
 
 BAD = [
-    ("06.transformer_block", MisnamedBlock, "MisnamedBlock has no `self.ln_1.weight`"),
+    ("07.transformer_block", MisnamedBlock, "MisnamedBlock has no `self.ln_1.weight`"),
     (
         "05.multi_head_attention",
         _with(MultiHeadAttentionSolution, _returns_weights_too),
@@ -373,12 +373,12 @@ BAD = [
         "MyLayerNorm.forward raised RuntimeError: The size of tensor a (64) must match",
     ),
     (
-        "06.transformer_block",
+        "07.transformer_block",
         _with(TransformerBlockSolution, _forgets_return),
         "MyTransformerBlock.forward returned None: did you forget `return`?",
     ),
     (
-        "06.gpt_forward",
+        "07.gpt_forward",
         _with(GPTSolution, lambda self, idx: self.lm_head(idx)),
         "MyGPT.forward raised AttributeError: 'MyGPT' object has no attribute 'lm_head'",
     ),
@@ -397,8 +397,8 @@ def test_an_object_instead_of_the_class():
     from helpers.gpt import GPTConfig
 
     config = GPTConfig(vocab_size=16, context_length=8, n_layer=1, n_head=2, d_model=8)
-    result = evaluate("06.gpt_forward", GPTSolution(config))
-    assert "pass the class itself, check('06.gpt_forward', GPTSolution)" in result.message
+    result = evaluate("07.gpt_forward", GPTSolution(config))
+    assert "pass the class itself, check('07.gpt_forward', GPTSolution)" in result.message
     assert (
         evaluate("05.layer_norm", 3).message
         == "05.layer_norm: check needs your class itself, got a int"
@@ -433,7 +433,7 @@ def _positions_from_ids(self, idx):
             "use .reshape(...) instead of .view(...)",
         ),
         (
-            "06.gpt_forward",
+            "07.gpt_forward",
             _with(GPTSolution, _positions_from_ids),
             "the positions 0, 1, ..., T - 1",
         ),

@@ -282,7 +282,7 @@ def test_gpt_needs_a_config():
 
 
 def test_builds_on_the_meta_device_with_shapes_only():
-    """Notebook 06 counts GPT-3-sized models on `meta`: shapes, no numbers allocated."""
+    """Notebook 07 counts GPT-3-sized models on `meta`: shapes, no numbers allocated."""
     config = GPTConfig(vocab_size=1000, context_length=64, n_layer=3, n_head=4, d_model=64)
     with torch.device("meta"):
         shapes_only = GPT(config, seed=0)

@@ -1,4 +1,4 @@
-"""The course's plot helpers, the figures of notebooks 06 and 07 included: they draw what they
+"""The course's plot helpers, the figures of notebooks 07 and 08 included: they draw what they
 say."""
 
 import math

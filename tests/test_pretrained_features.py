@@ -1,4 +1,4 @@
-"""MiniLM word features for notebook 09's tagger (aligned to each word's first word piece), and
+"""MiniLM word features for notebook 10's tagger (aligned to each word's first word piece), and
 sentence embeddings batched by length."""
 
 import pytest

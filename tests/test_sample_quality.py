@@ -1,5 +1,5 @@
-"""helpers.studies.sample_quality: the sample measures of notebooks 07 and 08, that they are
-the mini GPT card's, and the cached trade-off of notebook 08."""
+"""helpers.studies.sample_quality: the sample measures of notebooks 08 and 09, that they are
+the mini GPT card's, and the cached trade-off of notebook 09."""
 
 import json
 

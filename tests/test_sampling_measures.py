@@ -1,4 +1,4 @@
-"""Notebook 08's live measurements: the longest repeated run of words, and top-k's randomness."""
+"""Notebook 09's live measurements: the longest repeated run of words, and top-k's randomness."""
 
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""Notebook 08's widgets: the next-token explorer and the generation playground, tested by
+"""Notebook 09's widgets: the next-token explorer and the generation playground, tested by
 setting their controls as a learner would, and their pure compute on its own."""
 
 import base64

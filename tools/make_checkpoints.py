@@ -48,7 +48,7 @@ SEQ2SEQ = {
     "seed": 0,
 }
 
-# The mini GPT of notebooks 07-08: about 0.9M parameters, trained on tiny tales.
+# The mini GPT of notebooks 08-09: about 0.9M parameters, trained on tiny tales.
 MINI_GPT = {
     "config": {"vocab_size": 512, "context_length": 256, "n_layer": 4, "n_head": 4,
                "d_model": 128, "dropout": 0.0},
@@ -179,7 +179,7 @@ def make_mini_gpt() -> dict:
 
 
 def make_sampling_tradeoff() -> dict:
-    """Notebook 08's measured trade-off: diversity vs grammatical validity of mini-gpt samples
+    """Notebook 09's measured trade-off: diversity vs grammatical validity of mini-gpt samples
     over a temperature x top-p grid (helpers.studies.sample_quality.TRADEOFF), written to
     data/sampling-tradeoff.json. Reads the mini-gpt checkpoint, so it runs after it."""
     import json

@@ -1,4 +1,4 @@
-"""What pretrained transformers are used for (notebook 09), one application per module.
+"""What pretrained transformers are used for (notebook 10), one application per module.
 
 - sentiment: review sentiment from MiniLM sentence embeddings and a linear head;
 - ner: named entities in tiny tales from MiniLM word vectors and a linear head;

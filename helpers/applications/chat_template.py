@@ -1,5 +1,5 @@
 """Chat templates: how a conversation becomes the one string a language model continues
-(notebook 09).
+(notebook 10).
 
 A chat model is still a next-token predictor. The conversation (a list of messages, each with
 a role: "system", "user" or "assistant") is written out as text with markers around each

@@ -1,5 +1,5 @@
 """Foundation models on AWS: the requests that Bedrock and SageMaker JumpStart endpoints take
-(notebook 09), with the sampling controls of notebook 08 under their AWS names.
+(notebook 10), with the sampling controls of notebook 09 under their AWS names.
 
 The functions here only BUILD requests (plain dicts of keyword arguments for a boto3 client)
 and check the controls before anything is sent. `send` then either calls the real service or,
@@ -18,7 +18,7 @@ from typing import Any
 
 from helpers._checks import check_int, check_number
 
-# Names of the same sampling controls in three APIs (notebook 08 -> notebook 09).
+# Names of the same sampling controls in three APIs (notebook 09 -> notebook 10).
 CONTROL_NAMES = {
     # course / transformers generate(): Bedrock Converse inferenceConfig, SageMaker TGI payload
     "temperature": ("temperature", "temperature"),

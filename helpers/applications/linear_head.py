@@ -1,6 +1,6 @@
 """A linear classifier on frozen features: the cheapest way to put a pretrained model to work.
 
-Notebook 09 uses it twice on MiniLM's vectors: one vector per review -> positive/negative
+Notebook 10 uses it twice on MiniLM's vectors: one vector per review -> positive/negative
 (logistic regression), and one vector per word -> person/place/other (a token-classification
 head). Cross-entropy on a linear layer is a convex problem, so the head starts at zero and is
 fitted on all the data at every step: no random seed, the same result every run.

@@ -1,4 +1,4 @@
-"""Named entity recognition: a token-classification head on MiniLM's word vectors (notebook 09).
+"""Named entity recognition: a token-classification head on MiniLM's word vectors (notebook 10).
 
 Every word of a sentence gets a tag: PER (a person's name), LOC (a named place) or O (other).
 The labelled data costs nothing here: the tiny-tales grammar knows which words are names and

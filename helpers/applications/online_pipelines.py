@@ -1,5 +1,5 @@
 """The same applications with pretrained models from the Hugging Face hub: optional, online
-(notebook 09).
+(notebook 10).
 
 `run_pipeline(task, inputs)` builds `transformers.pipeline(task, model=...)` with a small hub
 model and returns its answer as one short text, but only if the hub answers within a few

@@ -1,5 +1,5 @@
 """Question answering by retrieval: find the passage, then the sentence, that answers a question
-(notebook 09). "Embeddings for search" in practice.
+(notebook 10). "Embeddings for search" in practice.
 
 Every passage and every sentence is embedded once with MiniLM; a question is embedded and
 compared by cosine similarity, first to pick a passage (which document?), then with the

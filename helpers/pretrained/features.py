@@ -1,4 +1,4 @@
-"""MiniLM as a feature extractor per word, for the named-entity tagger of notebook 09 (one
+"""MiniLM as a feature extractor per word, for the named-entity tagger of notebook 10 (one
 vector per text is helpers.embeddings.sentence_embeddings).
 
 Sentences are sorted by length and run in batches of similar lengths (little padding).

@@ -1,14 +1,14 @@
-"""How good is sampled text? The measures behind notebooks 07 and 08, on tiny tales.
+"""How good is sampled text? The measures behind notebooks 08 and 09, on tiny tales.
 
 A model trained on tiny tales first learns which words exist, then how they fit into sentences;
 the sampling controls then trade variety against correctness. The measures, all on plain text:
 
 - `known_word_share`: the share of the sampled words that occur in a reference text (the
-  training stories), so made-up words like "bouged" count against it (notebook 07);
+  training stories), so made-up words like "bouged" count against it (notebook 08);
 - `grammatical_share` / `grammatical_counts`: the share (count) of the sampled complete
   sentences that the tiny-tales grammar accepts (`helpers.corpora.is_grammatical`), the number
-  the mini GPT's card reports (notebook 07) and the trade-off plots (notebook 08);
-- `distinct_ngrams`: distinct-n, how varied a set of samples is (notebook 08).
+  the mini GPT's card reports (notebook 08) and the trade-off plots (notebook 09);
+- `distinct_ngrams`: distinct-n, how varied a set of samples is (notebook 09).
 
 All of them split text into `words`, one tokenisation: runs of ASCII letters, and with
 `punctuation=True` every other visible character as a word of its own.
@@ -18,7 +18,7 @@ seeds `seed, seed + 1, ...`. `sample_stories` draws them the way the mini GPT's 
 (tools/make_checkpoints.py), one story each; `story_samples` the way the trade-off does, a
 fixed number of tokens that may hold several stories. `sampling_tradeoff` measures a grid of
 temperatures and top-p values (a few minutes: `python -m tools.make_checkpoints
-sampling-tradeoff` writes data/sampling-tradeoff.json, which notebook 08 plots; the JSON keeps
+sampling-tradeoff` writes data/sampling-tradeoff.json, which notebook 09 plots; the JSON keeps
 per-sample counts and a fingerprint of the tokens, so a test can recompute any sample exactly).
 
     texts = sample_stories(model, tokenizer, n=12, seed=0)
@@ -182,7 +182,7 @@ def story_samples(
 
 
 # ---------------------------------------------------------------------------------------------
-# The trade-off of notebook 08: diversity vs grammatical validity as temperature and top-p change
+# The trade-off of notebook 09: diversity vs grammatical validity as temperature and top-p change
 # ---------------------------------------------------------------------------------------------
 
 
@@ -245,7 +245,7 @@ def _check_texts(texts: Iterable[str]) -> Sequence[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Notebook 08, measured live: how repetitive greedy text is, and what top-k does
+# Notebook 09, measured live: how repetitive greedy text is, and what top-k does
 # ---------------------------------------------------------------------------------------------
 
 

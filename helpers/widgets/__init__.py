@@ -9,7 +9,7 @@ builder returns a container; the compute lives in pure functions, so tests can s
 - tokenizer: the tokenizer tool and token chips (notebook 01);
 - search: the semantic search box (notebook 01);
 - attention: the query-token explorer of MiniLM's attention (notebook 04);
-- sampling: the next-token explorer and the generation playground (notebook 08).
+- sampling: the next-token explorer and the generation playground (notebook 09).
 """
 
 from helpers.widgets.base import live_view

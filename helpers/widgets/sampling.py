@@ -1,4 +1,4 @@
-"""The two widgets of notebook 08: the next-token explorer and the generation playground.
+"""The two widgets of notebook 09: the next-token explorer and the generation playground.
 
 The compute is pure and tested on its own:
 - `prompt_logits(model, tokenizer, prompt)`: the model's next-token logits after a prompt
@@ -177,8 +177,8 @@ def next_token_text(view: NextTokenView, note: str = "") -> str:
         _settings(view.temperature, view.top_k, view.top_p),
         f"candidate tokens: {view.candidates} of {view.vocab_size}"
         + (f" (cut by {view.cut_by})" if view.cut_by else " (nothing cut)"),
-        f"entropy: {view.entropy_after:.2f} bits (the model alone: {view.entropy_before:.2f} "
-        f"bits; about {2**view.entropy_after:.1f} equally likely choices)",
+        f"entropy: {view.entropy_after:.2f} bits, about {2**view.entropy_after:.1f} equally likely "
+        f"choices (the model alone: {view.entropy_before:.2f} bits)",
         f"most likely: {show_token(top.token)!r} {top.p_before:.3f} -> {top.p_after:.3f}",
     ]
     return "\n".join(lines + ([note] if note else []))

@@ -1,4 +1,4 @@
-"""`python -m tools.bench sample --json`: how fast the course GPT samples (notebook 08).
+"""`python -m tools.bench sample --json`: how fast the course GPT samples (notebook 09).
 
 `run`: tokens per second for 256 new tokens (batch 1) with the course GPT's KV cache, without
 it (the full context re-read every step), and with transformers' `generate` on the same weights

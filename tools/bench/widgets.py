@@ -99,7 +99,7 @@ def run(changes: int = 20, include_minilm: bool = True, playground_tokens: int =
         **measure_changes(box.children[0], [0.5, 1.0, 1.5, 2.0, 3.0], changes, _output_of(box)),
     }
 
-    # notebook 08: the next-token explorer; the playground's Generate button
+    # notebook 09: the next-token explorer; the playground's Generate button
     from helpers.widgets.sampling import generation_playground, next_token_explorer
 
     model, model_note = _mini_gpt()
@@ -110,7 +110,7 @@ def run(changes: int = 20, include_minilm: bool = True, playground_tokens: int =
     t = measure_changes(temperature, [0.5, 0.8, 1.2, 1.6], changes, output)
     p = measure_changes(top_p, [0.5, 0.7, 0.9, 0.95], changes, output)
     k = measure_changes(top_k, [5, 10, 20, 0], changes, output)
-    results["08 next-token explorer"] = {
+    results["09 next-token explorer"] = {
         "control": "temperature, top-p and top-k sliders",
         "model": model_note,
         "median_ms": max(t["median_ms"], p["median_ms"], k["median_ms"]),

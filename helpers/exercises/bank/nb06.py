@@ -1,375 +1,212 @@
-"""Exercises of notebook 06: masked attention and the GPT architecture."""
+"""Exercises of notebook 06: the transformer translator (encoder-decoder, no RNN)."""
 
-import copy
-import functools
+import math
 
 import torch
 from torch import nn
 
-from helpers.attention import causal_mask
-from helpers.exercises import ComponentCase, Mistake, component, exercise
-from helpers.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig
-from helpers.gpt_interop import to_transformers
+from helpers.exercises import ComponentCase, Mistake, component
+from helpers.transformer_translator import CrossAttention
 
-# --------------------------------------------------------------------------- 06.causal_weights
+# --------------------------------------------------------------------------- 06.cross_attention
 
 
-def _scores_cases():
-    g = torch.Generator().manual_seed(6)
-    return [
-        (torch.randn(4, 4, generator=g),),
-        (torch.randn(2, 5, 5, generator=g) * 2,),  # a batch of score matrices
-        (torch.randn(1, 2, 6, 6, generator=g),),  # (B, n_head, T, T)
-    ]
-
-
-def _masked(scores, mask, fill=float("-inf")):
-    return torch.softmax(scores.masked_fill(~mask, fill), dim=-1)
-
-
-def _upper_triangle(scores):
-    return _masked(scores, causal_mask(scores.shape[-1]).T)
-
-
-def _mask_after_softmax(scores):
-    return torch.softmax(scores, dim=-1) * causal_mask(scores.shape[-1])
-
-
-def _zero_instead_of_minus_inf(scores):
-    return _masked(scores, causal_mask(scores.shape[-1]), fill=0.0)
-
-
-def _no_diagonal(scores):
-    return _masked(scores, causal_mask(scores.shape[-1]).tril(-1))
-
-
-@exercise(
-    "06.causal_weights",
-    cases=_scores_cases,
-    mistakes=[
-        Mistake(
-            lambda scores: torch.softmax(scores, dim=-1),
-            "no mask: every token still sees the tokens after it; hide the keys above the "
-            "diagonal before the softmax",
-        ),
-        Mistake(
-            _upper_triangle,
-            "the mask is the wrong triangle: row t (the query) may see columns 0..t, the lower "
-            "triangle (tril), so the token looks back, not ahead",
-        ),
-        Mistake(
-            _mask_after_softmax,
-            "the mask was applied after the softmax, so the rows no longer sum to 1: set the "
-            "future scores to -inf first, then take the softmax",
-        ),
-        Mistake(
-            _zero_instead_of_minus_inf,
-            "the future scores were set to 0, but exp(0) = 1 still gives them weight: set them "
-            "to -inf (float('-inf'))",
-        ),
-        Mistake(
-            _no_diagonal,
-            "the diagonal is masked too: a token may look at itself (tril(), not tril(-1)); "
-            "the first row then has nothing left and becomes NaN",
-        ),
-    ],
-)
-def causal_weights(scores):
-    """Exercise 06: causal attention weights from scores (..., T, T): each row a distribution
-    over the keys 0..t."""
-    mask = causal_mask(scores.shape[-1], device=scores.device)  # (T, T), True = may attend
-    return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
-
-
-# --------------------------------------------------------------------------- the mini GPT
-
-
-@functools.cache
-def _mini_gpt() -> GPT:
-    """The shipped mini GPT, loaded once; cases take deep copies."""
-    from helpers import checkpoints
-
-    model, _ = checkpoints.load("mini-gpt")
-    return model.eval()
-
-
-def _sentence_ids() -> torch.Tensor:
-    """(1, 9): "Mia found a red ball." in the course tokenizer, as notebook 06 uses it."""
-    from helpers.tokenization import load_tokenizer
-
-    return torch.tensor([load_tokenizer("tiny-tales").encode("Mia found a red ball.")])
-
-
-# --------------------------------------------------------------------------- 06.transformer_block
-
-
-def _block_cases():
-    mini = copy.deepcopy(_mini_gpt())
-    g = torch.Generator().manual_seed(7)
-    ids = torch.randint(0, mini.config.vocab_size, (2, 12), generator=g)
+def _cross_reference(d_model: int, n_heads: int, seed: int) -> CrossAttention:
+    """The translator's CrossAttention with random weights large enough for sharp attention."""
+    g = torch.Generator().manual_seed(seed)
+    attn = CrossAttention(d_model, n_heads).eval()
     with torch.no_grad():
-        x = mini.transformer.wte(ids) + mini.transformer.wpe(torch.arange(12))  # (2, 12, C)
-        inputs = [x]
-        for block in mini.transformer.h:
-            inputs.append(block(inputs[-1]))  # inputs[i]: what block i reads
-    blocks = mini.transformer.h
+        for name, p in attn.named_parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * (0.1 if name.endswith("bias") else 0.3))
+    return attn
+
+
+def _real_words(lengths: list[int], S: int) -> torch.Tensor:
+    """(B, S) bool: True at the first lengths[b] positions of row b (right padding)."""
+    return torch.arange(S)[None, :] < torch.tensor(lengths)[:, None]
+
+
+def _cross_cases():
+    g = torch.Generator().manual_seed(6)
+    x, memory = torch.randn(2, 5, 32, generator=g), torch.randn(2, 7, 32, generator=g)
+    x3, memory3 = torch.randn(3, 4, 24, generator=g), torch.randn(3, 6, 24, generator=g)
+    x_long, memory_short = torch.randn(1, 8, 16, generator=g), torch.randn(1, 3, 16, generator=g)
     return [
         ComponentCase(
-            blocks[0], (mini.config,), (inputs[0],), "block 0 on token + position embeddings"
+            _cross_reference(32, 4, 0), (32, 4), (x, memory), "5 output positions, 7 source words"
         ),
-        ComponentCase(blocks[3], (mini.config,), (inputs[3],), "block 3 on what block 2 gives it"),
         ComponentCase(
-            blocks[1],
-            (mini.config,),
-            (3 + 2 * torch.randn(1, 7, mini.config.d_model, generator=g),),
-            "block 1 on inputs with mean ~3",
+            _cross_reference(32, 4, 0),
+            (32, 4),
+            (x, memory, _real_words([7, 4], 7)),
+            "the second source sentence padded after 4 words",
+        ),
+        ComponentCase(
+            _cross_reference(24, 3, 1),
+            (24, 3),
+            (x3, memory3, _real_words([6, 2, 5], 6)),
+            "3 heads, three source sentences of 6, 2 and 5 words",
+        ),
+        ComponentCase(
+            _cross_reference(16, 2, 2),
+            (16, 2),
+            (x_long, memory_short),
+            "8 output positions, 3 source words",
         ),
     ]
 
 
-def _post_norm(block, x):
-    x = block.ln_1(x + block.attn(x))
-    return block.ln_2(x + block.mlp(x))
+def _cross(
+    m,
+    x,
+    memory,
+    memory_mask=None,
+    queries="decoder",
+    keys_values="memory",
+    scale="sqrt head_dim",
+    causal=False,
+    masking="before softmax",
+    softmax_dim=-1,
+    merge="transpose, reshape",
+    out_proj=True,
+):
+    """Cross-attention written out, with the switches of the typical mistakes."""
+    nh, hs = m.n_heads, m.head_dim
+    q_in = x if queries == "decoder" else memory
+    kv_in = memory if keys_values == "memory" else x
+    if queries != "decoder":  # swapped: the decoder's words become the keys and values
+        kv_in = x
 
+    def heads(t, proj):
+        B, L, C = t.shape
+        return proj(t).view(B, L, nh, hs).transpose(1, 2)  # (B, nh, L, hs)
 
-def _no_residual(block, x):
-    return block.mlp(block.ln_2(block.attn(block.ln_1(x))))
-
-
-def _no_attention_residual(block, x):
-    x = block.attn(block.ln_1(x))
-    return x + block.mlp(block.ln_2(x))
-
-
-def _no_mlp_residual(block, x):
-    x = x + block.attn(block.ln_1(x))
-    return block.mlp(block.ln_2(x))
-
-
-def _norms_swapped(block, x):
-    x = x + block.attn(block.ln_2(x))
-    return x + block.mlp(block.ln_1(x))
-
-
-def _mlp_first(block, x):
-    x = x + block.mlp(block.ln_1(x))
-    return x + block.attn(block.ln_2(x))
-
-
-def _mlp_first_own_norms(block, x):
-    x = x + block.mlp(block.ln_2(x))
-    return x + block.attn(block.ln_1(x))
-
-
-def _no_layer_norm(block, x):
-    x = x + block.attn(x)
-    return x + block.mlp(x)
-
-
-def _residual_of_normed(block, x):
-    h = block.ln_1(x)
-    x = h + block.attn(h)
-    h = block.ln_2(x)
-    return h + block.mlp(h)
-
-
-def _attention_only(block, x):
-    return x + block.attn(block.ln_1(x))
-
-
-def _parallel(block, x):
-    return x + block.attn(block.ln_1(x)) + block.mlp(block.ln_2(x))
-
-
-@component(
-    "06.transformer_block",
-    cases=_block_cases,
-    mistakes=[
-        Mistake(
-            _post_norm,
-            "that is post-norm (layer norm after the sum, as in the 2017 Transformer); GPT "
-            "normalises what goes INTO each part: x + self.attn(self.ln_1(x))",
-        ),
-        Mistake(
-            _no_residual,
-            "both residual connections are missing: add each part's output to x "
-            "(x = x + ...), do not replace x",
-        ),
-        Mistake(
-            _no_attention_residual,
-            "the attention's residual is missing: x = x + self.attn(self.ln_1(x)), not "
-            "x = self.attn(...)",
-        ),
-        Mistake(
-            _no_mlp_residual,
-            "the MLP's residual is missing: return x + self.mlp(self.ln_2(x)), not only the "
-            "MLP's output",
-        ),
-        Mistake(
-            _norms_swapped,
-            "ln_1 and ln_2 are swapped: ln_1 belongs to the attention, ln_2 to the MLP (each "
-            "has its own learned weights)",
-        ),
-        Mistake(
-            _mlp_first,
-            "the MLP ran before the attention: first the tokens look at each other "
-            "(attention, with ln_1), then each token is processed on its own (MLP, with ln_2)",
-        ),
-        Mistake(
-            _mlp_first_own_norms,
-            "the MLP ran before the attention: first the tokens look at each other "
-            "(attention, with ln_1), then each token is processed on its own (MLP, with ln_2)",
-        ),
-        Mistake(
-            _no_layer_norm,
-            "the layer norms are skipped: each part reads self.ln_1(x) / self.ln_2(x)",
-        ),
-        Mistake(
-            _residual_of_normed,
-            "the residual adds the normalised x; add the part's output to x itself: "
-            "x = x + self.attn(self.ln_1(x))",
-        ),
-        Mistake(
-            _attention_only,
-            "only the attention half: a block then adds self.mlp(self.ln_2(x))",
-        ),
-        Mistake(
-            _parallel,
-            "the MLP read the block's input; it must read x AFTER the attention's residual "
-            "(two steps one after the other)",
-        ),
-    ],
-)
-class TransformerBlockSolution(nn.Module):
-    """Exercise 06: a pre-norm GPT block, with the parts (and names) of helpers.gpt.Block."""
-
-    def __init__(self, config):
-        super().__init__()
-        self.ln_1 = nn.LayerNorm(config.d_model)
-        self.attn = CausalSelfAttention(config, layer_idx=0)  # (B, T, C) -> (B, T, C)
-        self.ln_2 = nn.LayerNorm(config.d_model)
-        self.mlp = MLP(config)  # (B, T, C) -> (B, T, C), each token on its own
-
-    def forward(self, x):
-        """x (B, T, C) -> (B, T, C)."""
-        x = x + self.attn(self.ln_1(x))  # tokens look at earlier tokens
-        return x + self.mlp(self.ln_2(x))  # each token on its own
-
-
-# --------------------------------------------------------------------------- 06.gpt_forward
-
-
-def _gpt_cases():
-    mini = copy.deepcopy(_mini_gpt())
-    small = GPT(
-        GPTConfig(vocab_size=64, context_length=16, n_layer=2, n_head=2, d_model=32), seed=3
+    q, k, v = heads(q_in, m.q_proj), heads(kv_in, m.k_proj), heads(kv_in, m.v_proj)
+    B, T, C = q_in.shape
+    divisor = {"sqrt head_dim": math.sqrt(hs), "none": 1.0, "sqrt d_model": math.sqrt(C)}[scale]
+    scores = q @ k.transpose(-2, -1) / divisor  # (B, nh, T, S)
+    keep = None
+    if memory_mask is not None and memory_mask.shape[-1] == k.shape[-2]:
+        keep = memory_mask[:, None, None, :]  # (B, 1, 1, S)
+    if causal:
+        tri = torch.ones(scores.shape[-2:], dtype=torch.bool).tril()  # (T, S)
+        keep = tri if keep is None else keep & tri
+    if keep is not None and masking == "before softmax":
+        scores = scores.masked_fill(~keep, float("-inf"))
+    elif keep is not None and masking == "inverted":
+        scores = scores.masked_fill(keep, float("-inf"))
+    weights = torch.softmax(scores, dim=softmax_dim)
+    if keep is not None and masking == "after softmax":
+        weights = weights * keep
+    out = weights @ v  # (B, nh, T, hs)
+    out = (
+        out.transpose(1, 2).reshape(B, T, C)
+        if merge == "transpose, reshape"
+        else out.reshape(B, T, C)
     )
-    g = torch.Generator().manual_seed(8)
-    full = torch.randint(0, mini.config.vocab_size, (2, mini.config.context_length), generator=g)
-    return [
-        ComponentCase(mini, (mini.config,), (_sentence_ids(),), '"Mia found a red ball."'),
-        ComponentCase(mini, (mini.config,), (full,), "2 rows of random ids, the whole context"),
-        ComponentCase(
-            small.eval(),
-            (small.config,),
-            (torch.randint(0, 64, (3, 10), generator=g),),
-            "a smaller random GPT: 2 blocks, vocabulary 64",
-        ),
-    ]
+    return m.out_proj(out) if out_proj else out
 
 
-def _gpt2_logits(reference: GPT, idx: torch.Tensor) -> torch.Tensor:
-    """What transformers' GPT2LMHeadModel with the reference's weights gives."""
-    return to_transformers(reference).eval()(idx).logits
-
-
-def _gpt(m, idx, positions="0..T-1", final_norm=True, blocks=True):
-    """The GPT forward written out, with the switches of the typical mistakes."""
-    B, T = idx.shape
-    x = m.transformer.wte(idx)  # (B, T, C)
-    if positions == "0..T-1":
-        x = x + m.transformer.wpe(torch.arange(T))
-    elif positions == "1..T":
-        x = x + m.transformer.wpe(torch.arange(1, T + 1))
-    elif positions == "token table":
-        x = x + m.transformer.wte(torch.arange(T))
-    for block in m.transformer.h if blocks else []:
-        x = block(x)
-    if final_norm:
-        x = m.transformer.ln_f(x)
-    return x @ m.transformer.wte.weight.T  # (B, T, vocab_size)
+def _mistake(**switches):
+    return lambda m, x, memory, memory_mask=None: _cross(m, x, memory, memory_mask, **switches)
 
 
 @component(
-    "06.gpt_forward",
-    cases=_gpt_cases,
-    expected=_gpt2_logits,
+    "06.cross_attention",
+    cases=_cross_cases,
+    expected=lambda reference, *inputs: reference(*inputs)[0],  # the output, not the weights
     mistakes=[
         Mistake(
-            lambda m, idx: _gpt(m, idx, positions=None),
-            "the position embedding is missing: add self.transformer.wpe(torch.arange(T)) to "
-            "the token embeddings, or the model cannot tell word order",
+            _mistake(causal=True),
+            "a causal mask hides later source words, but the whole source sentence is known "
+            "before decoding starts: cross-attention hides only the source padding",
         ),
         Mistake(
-            lambda m, idx: _gpt(m, idx, positions="1..T"),
-            "positions start at 0: look up torch.arange(T), i.e. 0, 1, ..., T - 1",
+            _mistake(queries="memory"),
+            "queries and keys are swapped: the queries come from the decoder (q_proj(x)), "
+            "the keys and values from the encoder (k_proj(memory), v_proj(memory)); the output "
+            "has one vector per decoder position",
         ),
         Mistake(
-            lambda m, idx: _gpt(m, idx, positions="token table"),
-            "the positions were looked up in the token table wte: they have their own table, "
-            "self.transformer.wpe",
+            _mistake(keys_values="decoder"),
+            "the keys and values came from x, which makes it self-attention: in "
+            "cross-attention they come from the encoder's memory (k_proj(memory), "
+            "v_proj(memory))",
         ),
         Mistake(
-            lambda m, idx: _gpt(m, idx, final_norm=False),
-            "the final layer norm is missing: self.transformer.ln_f(x) after the last block, "
-            "before the LM head",
+            _mistake(scale="none"),
+            "the scores were not scaled: divide q @ k^T by sqrt(head_dim) before the softmax",
         ),
         Mistake(
-            lambda m, idx: _gpt(m, idx, blocks=False),
-            "the blocks were skipped: x goes through every block of self.transformer.h, in order",
+            _mistake(scale="sqrt d_model"),
+            "the scores were divided by sqrt(d_model): each head's dot products have head_dim "
+            "terms, so divide by sqrt(self.head_dim)",
         ),
         Mistake(
-            lambda m, idx: torch.softmax(_gpt(m, idx), dim=-1),
-            "these are probabilities: return the logits (raw scores); the softmax comes later, "
-            "in the loss or when sampling",
+            lambda m, x, memory, memory_mask=None: _cross(m, x, memory, None),
+            "the padding mask was ignored: where memory_mask is False (a <pad> source "
+            "position) set the scores to -inf before the softmax",
         ),
         Mistake(
-            lambda m, idx: _gpt(m, idx)[:, -1],
-            "only the last position's logits: return them for every position, (B, T, vocab_size)",
+            _mistake(masking="inverted"),
+            "the mask is inverted: memory_mask is True at real source words, so fill the "
+            "scores where it is False (~mask)",
+        ),
+        Mistake(
+            _mistake(masking="after softmax"),
+            "the mask was applied after the softmax, so the weights no longer sum to 1: set "
+            "the masked scores to -inf, then take the softmax",
+        ),
+        Mistake(
+            _mistake(softmax_dim=-2),
+            "the softmax ran over the decoder positions (dim=-2): each query's weights over "
+            "the source words (dim=-1) must sum to 1",
+        ),
+        Mistake(
+            _mistake(merge="reshape"),
+            "the heads were merged in the wrong order: (B, n_heads, T, head_dim) must become "
+            "(B, T, n_heads, head_dim) first (transpose(1, 2)), then (B, T, C)",
+        ),
+        Mistake(
+            _mistake(out_proj=False),
+            "the output projection is missing: the merged heads go through self.out_proj",
         ),
     ],
     error_hints=[
         (
-            "index out of range in self",
-            "an embedding got an index past the end of its table: the positions "
-            "0, 1, ..., T - 1 go into wpe, the token ids into wte",
-        )
+            "must match the size of tensor",
+            "if that is the mask: memory_mask is (B, S); memory_mask[:, None, None, :] makes "
+            "it (B, 1, 1, S), which lines up with the scores (B, n_heads, T, S)",
+        ),
+        (
+            "view size is not compatible",
+            "after a transpose the tensor is no longer contiguous in memory: use "
+            ".reshape(...) instead of .view(...)",
+        ),
     ],
-    atol=1e-4,  # float32 logits up to ~20: the two libraries differ by < 1e-5 (order of sums)
-    praise="your model gives the same logits as transformers' GPT2LMHeadModel with these "
-    "weights: your code is a GPT-2",
 )
-class GPTSolution(nn.Module):
-    """Exercise 06: the GPT forward, with the parts (and names) of helpers.gpt.GPT."""
+class CrossAttentionSolution(nn.Module):
+    """Exercise 06: the decoder's cross-attention, with the projections of CrossAttention."""
 
-    def __init__(self, config):
+    def __init__(self, d_model, n_heads):
         super().__init__()
-        self.transformer = nn.ModuleDict(
-            dict(
-                wte=nn.Embedding(config.vocab_size, config.d_model),  # token embedding
-                wpe=nn.Embedding(config.context_length, config.d_model),  # position embedding
-                h=nn.ModuleList(Block(config, i) for i in range(config.n_layer)),
-                ln_f=nn.LayerNorm(config.d_model),  # final layer norm
-            )
-        )
-        # no lm_head of its own: the LM head reuses wte's weight (weight tying)
+        self.n_heads, self.head_dim = n_heads, d_model // n_heads
+        self.q_proj = nn.Linear(d_model, d_model)  # queries, from the decoder's positions
+        self.k_proj = nn.Linear(d_model, d_model)  # keys, from the encoder's memory
+        self.v_proj = nn.Linear(d_model, d_model)  # values, from the encoder's memory
+        self.out_proj = nn.Linear(d_model, d_model)  # mixes the heads' outputs
 
-    def forward(self, idx):
-        """Token ids (B, T) -> next-token logits (B, T, vocab_size)."""
-        B, T = idx.shape
-        positions = torch.arange(T, device=idx.device)  # 0, 1, ..., T - 1
-        x = self.transformer.wte(idx) + self.transformer.wpe(positions)  # (B, T, C)
-        for block in self.transformer.h:
-            x = block(x)  # (B, T, C) -> (B, T, C)
-        x = self.transformer.ln_f(x)
-        return x @ self.transformer.wte.weight.T  # (B, T, C) @ (C, V) -> (B, T, V)
+    def forward(self, x, memory, memory_mask=None):
+        """x (B, T, C) decoder, memory (B, S, C) encoder, memory_mask (B, S) True at real
+        source words, or None -> (B, T, C)."""
+        B, T, C = x.shape
+        S = memory.shape[1]
+        q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(memory).view(B, S, self.n_heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(memory).view(B, S, self.n_heads, self.head_dim).transpose(1, 2)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.head_dim)  # (B, nh, T, S)
+        if memory_mask is not None:  # (B, S) -> (B, 1, 1, S): hide source padding only
+            scores = scores.masked_fill(~memory_mask[:, None, None, :], float("-inf"))
+        weights = torch.softmax(scores, dim=-1)  # each query's row over the source sums to 1
+        out = (weights @ v).transpose(1, 2).reshape(B, T, C)  # (B, nh, T, hs) -> (B, T, C)
+        return self.out_proj(out)

@@ -1,294 +1,375 @@
-"""Exercises of notebook 07: training a mini GPT.
+"""Exercises of notebook 07: masked attention and the GPT architecture."""
 
-07.make_batch cuts (x, y) windows from a token stream; 07.cross_entropy computes the loss from
-logits without F.cross_entropy (and must survive a confident model); 07.train_step writes one
-optimisation step, checked by the losses and the parameters after a few steps on seeded
-batches, with weights, optimizer and schedule the same as the reference's.
-"""
-
-import contextlib
-import math
-import warnings
-from collections.abc import Iterator
+import copy
+import functools
 
 import torch
-import torch.nn.functional as F
+from torch import nn
 
-from helpers.exercises import Mistake, exercise
-from helpers.gpt import GPT, GPTConfig, lm_loss
-from helpers.training import TrainConfig, WarmupCosine, make_optimizer, train_step
+from helpers.attention import causal_mask
+from helpers.exercises import ComponentCase, Mistake, component, exercise
+from helpers.gpt import GPT, MLP, Block, CausalSelfAttention, GPTConfig
+from helpers.gpt_interop import to_transformers
 
-# --------------------------------------------------------------------------- 07.make_batch
+# --------------------------------------------------------------------------- 07.causal_weights
 
 
-def _batch_cases():
-    g = torch.Generator().manual_seed(8)
+def _scores_cases():
+    g = torch.Generator().manual_seed(6)
     return [
-        (torch.randint(0, 512, (50,), generator=g), [3, 17, 30], 8),
-        (torch.randint(0, 512, (200,), generator=g), [1, 100], 16),
-        (torch.randint(0, 64, (12,), generator=g), [7, 1, 5, 2], 4),
+        (torch.randn(4, 4, generator=g),),
+        (torch.randn(2, 5, 5, generator=g) * 2,),  # a batch of score matrices
+        (torch.randn(1, 2, 6, 6, generator=g),),  # (B, n_head, T, T)
     ]
 
 
-def _windows(ids, starts, T, x_offset, y_offset, length=None):
-    length = T if length is None else length
-    x = torch.stack([ids[s + x_offset : s + x_offset + length] for s in starts])
-    y = torch.stack([ids[s + y_offset : s + y_offset + length] for s in starts])
-    return x, y
+def _masked(scores, mask, fill=float("-inf")):
+    return torch.softmax(scores.masked_fill(~mask, fill), dim=-1)
+
+
+def _upper_triangle(scores):
+    return _masked(scores, causal_mask(scores.shape[-1]).T)
+
+
+def _mask_after_softmax(scores):
+    return torch.softmax(scores, dim=-1) * causal_mask(scores.shape[-1])
+
+
+def _zero_instead_of_minus_inf(scores):
+    return _masked(scores, causal_mask(scores.shape[-1]), fill=0.0)
+
+
+def _no_diagonal(scores):
+    return _masked(scores, causal_mask(scores.shape[-1]).tril(-1))
 
 
 @exercise(
-    "07.make_batch",
-    cases=_batch_cases,
+    "07.causal_weights",
+    cases=_scores_cases,
     mistakes=[
         Mistake(
-            lambda ids, starts, T: _windows(ids, starts, T, 0, 0),
-            "y equals x: the target at each position is the NEXT token, so y starts one "
-            "token later (ids[s + 1 : s + 1 + T])",
+            lambda scores: torch.softmax(scores, dim=-1),
+            "no mask: every token still sees the tokens after it; hide the keys above the "
+            "diagonal before the softmax",
         ),
         Mistake(
-            lambda ids, starts, T: _windows(ids, starts, T, 0, -1),
-            "y is shifted the wrong way: y[t] must be the token after x[t], not the one before",
+            _upper_triangle,
+            "the mask is the wrong triangle: row t (the query) may see columns 0..t, the lower "
+            "triangle (tril), so the token looks back, not ahead",
         ),
         Mistake(
-            lambda ids, starts, T: _windows(ids, starts, T, 0, 1)[::-1],
-            "x and y are swapped: return (x, y), inputs first",
+            _mask_after_softmax,
+            "the mask was applied after the softmax, so the rows no longer sum to 1: set the "
+            "future scores to -inf first, then take the softmax",
         ),
         Mistake(
-            lambda ids, starts, T: _windows(ids, starts, T, 0, 1, length=T + 1),
-            "the windows are one token too long: x and y each hold T tokens (y's last one is "
-            "the token after x's last)",
+            _zero_instead_of_minus_inf,
+            "the future scores were set to 0, but exp(0) = 1 still gives them weight: set them "
+            "to -inf (float('-inf'))",
+        ),
+        Mistake(
+            _no_diagonal,
+            "the diagonal is masked too: a token may look at itself (tril(), not tril(-1)); "
+            "the first row then has nothing left and becomes NaN",
         ),
     ],
 )
-def make_batch(ids, starts, T):
-    """Exercise 07: inputs x and targets y (each (len(starts), T)) from the token stream `ids`,
-    one window per start position; y is x shifted by one token."""
-    x = torch.stack([ids[s : s + T] for s in starts])  # (B, T)
-    y = torch.stack([ids[s + 1 : s + 1 + T] for s in starts])  # (B, T)
-    return x, y
+def causal_weights(scores):
+    """Exercise 06: causal attention weights from scores (..., T, T): each row a distribution
+    over the keys 0..t."""
+    mask = causal_mask(scores.shape[-1], device=scores.device)  # (T, T), True = may attend
+    return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
 
 
-# --------------------------------------------------------------------------- 07.cross_entropy
+# --------------------------------------------------------------------------- the mini GPT
 
 
-def _cross_entropy_cases():
+@functools.cache
+def _mini_gpt() -> GPT:
+    """The shipped mini GPT, loaded once; cases take deep copies."""
+    from helpers import checkpoints
+
+    model, _ = checkpoints.load("mini-gpt")
+    return model.eval()
+
+
+def _sentence_ids() -> torch.Tensor:
+    """(1, 9): "Mia found a red ball." in the course tokenizer, as notebook 07 uses it."""
+    from helpers.tokenization import load_tokenizer
+
+    return torch.tensor([load_tokenizer("tiny-tales").encode("Mia found a red ball.")])
+
+
+# --------------------------------------------------------------------------- 07.transformer_block
+
+
+def _block_cases():
+    mini = copy.deepcopy(_mini_gpt())
     g = torch.Generator().manual_seed(7)
-    confident = torch.randn(2, 3, 10, generator=g) * 60  # gaps of hundreds between logits
-    confident_targets = confident.argmin(dim=-1)  # each target the least likely token
-    confident_targets[0, 0] = int(confident[0, 0].argmax())
+    ids = torch.randint(0, mini.config.vocab_size, (2, 12), generator=g)
+    with torch.no_grad():
+        x = mini.transformer.wte(ids) + mini.transformer.wpe(torch.arange(12))  # (2, 12, C)
+        inputs = [x]
+        for block in mini.transformer.h:
+            inputs.append(block(inputs[-1]))  # inputs[i]: what block i reads
+    blocks = mini.transformer.h
     return [
-        (torch.tensor([[[2.0, 1.0, 0.1]]]), torch.tensor([[0]])),  # one position, B = T = 1
-        (torch.randn(2, 4, 6, generator=g), torch.randint(0, 6, (2, 4), generator=g)),
-        (torch.randn(3, 5, 50, generator=g) * 3, torch.randint(0, 50, (3, 5), generator=g)),
-        (confident, confident_targets),  # a confident model that is wrong
+        ComponentCase(
+            blocks[0], (mini.config,), (inputs[0],), "block 0 on token + position embeddings"
+        ),
+        ComponentCase(blocks[3], (mini.config,), (inputs[3],), "block 3 on what block 2 gives it"),
+        ComponentCase(
+            blocks[1],
+            (mini.config,),
+            (3 + 2 * torch.randn(1, 7, mini.config.d_model, generator=g),),
+            "block 1 on inputs with mean ~3",
+        ),
     ]
 
 
-def _picked_log_probs(logits, targets, log_probs):
-    return log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (B, T)
+def _post_norm(block, x):
+    x = block.ln_1(x + block.attn(x))
+    return block.ln_2(x + block.mlp(x))
 
 
-def _log_of_softmax(logits, targets):
-    probs = torch.softmax(logits, dim=-1)
-    return -probs.gather(-1, targets.unsqueeze(-1)).log().mean()
+def _no_residual(block, x):
+    return block.mlp(block.ln_2(block.attn(block.ln_1(x))))
 
 
-@exercise(
-    "07.cross_entropy",
-    cases=_cross_entropy_cases,
+def _no_attention_residual(block, x):
+    x = block.attn(block.ln_1(x))
+    return x + block.mlp(block.ln_2(x))
+
+
+def _no_mlp_residual(block, x):
+    x = x + block.attn(block.ln_1(x))
+    return block.mlp(block.ln_2(x))
+
+
+def _norms_swapped(block, x):
+    x = x + block.attn(block.ln_2(x))
+    return x + block.mlp(block.ln_1(x))
+
+
+def _mlp_first(block, x):
+    x = x + block.mlp(block.ln_1(x))
+    return x + block.attn(block.ln_2(x))
+
+
+def _mlp_first_own_norms(block, x):
+    x = x + block.mlp(block.ln_2(x))
+    return x + block.attn(block.ln_1(x))
+
+
+def _no_layer_norm(block, x):
+    x = x + block.attn(x)
+    return x + block.mlp(x)
+
+
+def _residual_of_normed(block, x):
+    h = block.ln_1(x)
+    x = h + block.attn(h)
+    h = block.ln_2(x)
+    return h + block.mlp(h)
+
+
+def _attention_only(block, x):
+    return x + block.attn(block.ln_1(x))
+
+
+def _parallel(block, x):
+    return x + block.attn(block.ln_1(x)) + block.mlp(block.ln_2(x))
+
+
+@component(
+    "07.transformer_block",
+    cases=_block_cases,
     mistakes=[
         Mistake(
-            _log_of_softmax,
-            "right for ordinary logits, but for a confident model the softmax of a token far "
-            "below the top is exactly 0 in float32 and its log is -inf: take the log-softmax "
-            "directly, logits - torch.logsumexp(logits, dim=-1, keepdim=True) (or "
-            "torch.log_softmax)",
+            _post_norm,
+            "that is post-norm (layer norm after the sum, as in the 2017 Transformer); GPT "
+            "normalises what goes INTO each part: x + self.attn(self.ln_1(x))",
         ),
         Mistake(
-            lambda z, t: _picked_log_probs(z, t, torch.log_softmax(z, -1)).mean(),
-            "the sign: the loss is MINUS the mean log-probability of the right tokens, a "
-            "positive number",
+            _no_residual,
+            "both residual connections are missing: add each part's output to x "
+            "(x = x + ...), do not replace x",
         ),
         Mistake(
-            lambda z, t: -torch.log_softmax(z, -1).mean(),
-            "that averages the log-probabilities of every token of the vocabulary; pick each "
-            "position's target token (log_probs.gather(-1, targets.unsqueeze(-1)) or indexing)",
+            _no_attention_residual,
+            "the attention's residual is missing: x = x + self.attn(self.ln_1(x)), not "
+            "x = self.attn(...)",
         ),
         Mistake(
-            lambda z, t: -_picked_log_probs(z, t, torch.log_softmax(z, -1)).sum(),
-            "that is the sum over all positions; the loss is their mean",
+            _no_mlp_residual,
+            "the MLP's residual is missing: return x + self.mlp(self.ln_2(x)), not only the "
+            "MLP's output",
         ),
         Mistake(
-            lambda z, t: -_picked_log_probs(z, t, torch.log_softmax(z, -1)).mean() / math.log(2),
-            "that is in bits (log base 2); cross-entropy here uses the natural log (nats)",
+            _norms_swapped,
+            "ln_1 and ln_2 are swapped: ln_1 belongs to the attention, ln_2 to the MLP (each "
+            "has its own learned weights)",
         ),
         Mistake(
-            lambda z, t: -_picked_log_probs(z, t, torch.log_softmax(z, 1)).mean(),
-            "the softmax ran over the positions (dim=1); it must run over the vocabulary, the "
-            "last axis",
+            _mlp_first,
+            "the MLP ran before the attention: first the tokens look at each other "
+            "(attention, with ln_1), then each token is processed on its own (MLP, with ln_2)",
+        ),
+        Mistake(
+            _mlp_first_own_norms,
+            "the MLP ran before the attention: first the tokens look at each other "
+            "(attention, with ln_1), then each token is processed on its own (MLP, with ln_2)",
+        ),
+        Mistake(
+            _no_layer_norm,
+            "the layer norms are skipped: each part reads self.ln_1(x) / self.ln_2(x)",
+        ),
+        Mistake(
+            _residual_of_normed,
+            "the residual adds the normalised x; add the part's output to x itself: "
+            "x = x + self.attn(self.ln_1(x))",
+        ),
+        Mistake(
+            _attention_only,
+            "only the attention half: a block then adds self.mlp(self.ln_2(x))",
+        ),
+        Mistake(
+            _parallel,
+            "the MLP read the block's input; it must read x AFTER the attention's residual "
+            "(two steps one after the other)",
         ),
     ],
 )
-def cross_entropy(logits, targets):
-    """Exercise 07: the mean next-token loss of logits (B, T, V) for targets (B, T), in nats;
-    equal to F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))."""
-    log_probs = logits - torch.logsumexp(logits, dim=-1, keepdim=True)  # (B, T, V), stable
-    picked = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (B, T): log p(target)
-    return -picked.mean()
+class TransformerBlockSolution(nn.Module):
+    """Exercise 06: a pre-norm GPT block, with the parts (and names) of helpers.gpt.Block."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.d_model)
+        self.attn = CausalSelfAttention(config, layer_idx=0)  # (B, T, C) -> (B, T, C)
+        self.ln_2 = nn.LayerNorm(config.d_model)
+        self.mlp = MLP(config)  # (B, T, C) -> (B, T, C), each token on its own
+
+    def forward(self, x):
+        """x (B, T, C) -> (B, T, C)."""
+        x = x + self.attn(self.ln_1(x))  # tokens look at earlier tokens
+        return x + self.mlp(self.ln_2(x))  # each token on its own
 
 
-# --------------------------------------------------------------------------- 07.train_step
+# --------------------------------------------------------------------------- 07.gpt_forward
 
 
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one thread inside the block, then restore the thread count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-class _QuietWarmupCosine(WarmupCosine):
-    """The course's schedule without torch's warning about the order of step() calls: the
-    check names that mistake itself, in one line."""
-
-    def step(self, *args, **kwargs):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            super().step(*args, **kwargs)
-
-
-def _training_session(config: GPTConfig, seed: int, max_norm: float, n_steps: int):
-    """A fresh, seeded (model, optimizer, scheduler, batches, max_norm) for one case."""
-    model = GPT(config, seed=seed)
-    settings = TrainConfig(steps=4, batch_size=4, lr=0.02, min_lr=0.002, warmup_steps=2)
-    optimizer = make_optimizer(model, settings)
-    scheduler = _QuietWarmupCosine(optimizer, settings)
-    g = torch.Generator().manual_seed(seed)
-    T = 8  # windows of T + 1 tokens: inputs and targets of T tokens each
-    batches = [torch.randint(0, config.vocab_size, (4, T + 1), generator=g) for _ in range(n_steps)]
-    return model, optimizer, scheduler, batches, max_norm
-
-
-def _train_step_cases():
-    # gradient norms are above 1 on these batches, so clipping changes every step
+def _gpt_cases():
+    mini = copy.deepcopy(_mini_gpt())
+    small = GPT(
+        GPTConfig(vocab_size=64, context_length=16, n_layer=2, n_head=2, d_model=32), seed=3
+    )
+    g = torch.Generator().manual_seed(8)
+    full = torch.randint(0, mini.config.vocab_size, (2, mini.config.context_length), generator=g)
     return [
-        _training_session(GPTConfig(32, 16, n_layer=1, n_head=2, d_model=16), 3, 0.5, 3),
-        _training_session(GPTConfig(48, 16, n_layer=2, n_head=4, d_model=32), 4, 0.7, 3),
+        ComponentCase(mini, (mini.config,), (_sentence_ids(),), '"Mia found a red ball."'),
+        ComponentCase(mini, (mini.config,), (full,), "2 rows of random ids, the whole context"),
+        ComponentCase(
+            small.eval(),
+            (small.config,),
+            (torch.randint(0, 64, (3, 10), generator=g),),
+            "a smaller random GPT: 2 blocks, vocabulary 64",
+        ),
     ]
 
 
-# What `run` returns instead of losses when F.cross_entropy got (B, T, V) logits unflattened (it
-# reads dim 1 as the classes and raises); the mistake below returns it too, so its hint shows.
-UNFLATTENED = "F.cross_entropy was given (B, T, V) logits"
+def _gpt2_logits(reference: GPT, idx: torch.Tensor) -> torch.Tensor:
+    """What transformers' GPT2LMHeadModel with the reference's weights gives."""
+    return to_transformers(reference).eval()(idx).logits
 
 
-def _steps_then_parameters(step, model, optimizer, scheduler, batches, max_norm):
-    """What the check compares: each step's returned loss, then every parameter afterwards."""
-    try:
-        with one_thread():  # tiny matrices: fastest on one thread, however busy the machine
-            losses = [step(model, optimizer, scheduler, tokens, max_norm) for tokens in batches]
-    except RuntimeError as error:
-        if "Expected target size" in str(error):
-            return UNFLATTENED
-        raise
-    parameters = {name: p.detach().clone() for name, p in model.named_parameters()}
-    return {"losses": losses, "parameters": parameters}
+def _gpt(m, idx, positions="0..T-1", final_norm=True, blocks=True):
+    """The GPT forward written out, with the switches of the typical mistakes."""
+    B, T = idx.shape
+    x = m.transformer.wte(idx)  # (B, T, C)
+    if positions == "0..T-1":
+        x = x + m.transformer.wpe(torch.arange(T))
+    elif positions == "1..T":
+        x = x + m.transformer.wpe(torch.arange(1, T + 1))
+    elif positions == "token table":
+        x = x + m.transformer.wte(torch.arange(T))
+    for block in m.transformer.h if blocks else []:
+        x = block(x)
+    if final_norm:
+        x = m.transformer.ln_f(x)
+    return x @ m.transformer.wte.weight.T  # (B, T, vocab_size)
 
 
-def _step_variant(
-    loss_fn=lm_loss,
-    shift="right",
-    zero_grad=True,
-    clip="max_norm",
-    optimizer_steps=True,
-    scheduler="after",
-):
-    """A training step with one of the typical mistakes (the defaults make it correct)."""
-
-    def step(model, optimizer, scheduler_, tokens, max_norm=1.0):
-        x, y = tokens[:, :-1], tokens[:, 1:]
-        if shift == "none":
-            y = x
-        elif shift == "reversed":
-            x, y = tokens[:, 1:], tokens[:, :-1]
-        loss = loss_fn(model(x), y)
-        if zero_grad:
-            optimizer.zero_grad()
-        loss.backward()
-        if clip != "none":
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0 if clip == "one" else max_norm)
-        if scheduler == "before":
-            scheduler_.step()
-        if optimizer_steps:
-            optimizer.step()
-        if scheduler == "after":
-            scheduler_.step()
-        return loss.item()
-
-    return step
-
-
-@exercise(
-    "07.train_step",
-    cases=_train_step_cases,
-    run=_steps_then_parameters,
+@component(
+    "07.gpt_forward",
+    cases=_gpt_cases,
+    expected=_gpt2_logits,
     mistakes=[
         Mistake(
-            _step_variant(shift="none"),
-            "the targets are the inputs themselves: y is the window shifted by one token, "
-            "tokens[:, 1:], while x is tokens[:, :-1]",
+            lambda m, idx: _gpt(m, idx, positions=None),
+            "the position embedding is missing: add self.transformer.wpe(torch.arange(T)) to "
+            "the token embeddings, or the model cannot tell word order",
         ),
         Mistake(
-            _step_variant(shift="reversed"),
-            "x and y are swapped: the model should read tokens[:, :-1] and predict "
-            "tokens[:, 1:]; as written it learns to predict the previous token",
+            lambda m, idx: _gpt(m, idx, positions="1..T"),
+            "positions start at 0: look up torch.arange(T), i.e. 0, 1, ..., T - 1",
         ),
         Mistake(
-            _step_variant(loss_fn=F.cross_entropy),
-            "F.cross_entropy reads dim 1 as the classes: flatten the logits to (B * T, V) and "
-            "the targets to (B * T,) first (logits.reshape(-1, logits.size(-1)), "
-            "y.reshape(-1)), or use lm_loss(logits, y)",
+            lambda m, idx: _gpt(m, idx, positions="token table"),
+            "the positions were looked up in the token table wte: they have their own table, "
+            "self.transformer.wpe",
         ),
         Mistake(
-            _step_variant(optimizer_steps=False),
-            "the weights did not move: call optimizer.step() after loss.backward() (and "
-            "optimizer.zero_grad() before backward, not between backward and step)",
+            lambda m, idx: _gpt(m, idx, final_norm=False),
+            "the final layer norm is missing: self.transformer.ln_f(x) after the last block, "
+            "before the LM head",
         ),
         Mistake(
-            _step_variant(zero_grad=False),
-            "the gradients add up from step to step: call optimizer.zero_grad() before "
-            "loss.backward()",
+            lambda m, idx: _gpt(m, idx, blocks=False),
+            "the blocks were skipped: x goes through every block of self.transformer.h, in order",
         ),
         Mistake(
-            _step_variant(clip="none"),
-            "the gradient is not clipped (or clipped where it changes nothing): call "
-            "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) after "
-            "loss.backward() and before optimizer.step()",
+            lambda m, idx: torch.softmax(_gpt(m, idx), dim=-1),
+            "these are probabilities: return the logits (raw scores); the softmax comes later, "
+            "in the loss or when sampling",
         ),
         Mistake(
-            _step_variant(clip="one"),
-            "the gradient was clipped to 1.0, not to max_norm: pass the argument (the check "
-            "uses other values)",
-        ),
-        Mistake(
-            _step_variant(scheduler="before"),
-            "scheduler.step() ran before optimizer.step(), so each step used the next step's "
-            "learning rate: step the optimizer first, then the scheduler",
-        ),
-        Mistake(
-            _step_variant(scheduler="none"),
-            "the learning rate never changed: call scheduler.step() after optimizer.step()",
+            lambda m, idx: _gpt(m, idx)[:, -1],
+            "only the last position's logits: return them for every position, (B, T, vocab_size)",
         ),
     ],
-    rtol=1e-4,
-    atol=1e-6,
-    praise="the step every GPT's training repeats, thousands of times",
+    error_hints=[
+        (
+            "index out of range in self",
+            "an embedding got an index past the end of its table: the positions "
+            "0, 1, ..., T - 1 go into wpe, the token ids into wte",
+        )
+    ],
+    atol=1e-4,  # float32 logits up to ~20: the two libraries differ by < 1e-5 (order of sums)
+    praise="your model gives the same logits as transformers' GPT2LMHeadModel with these "
+    "weights: your code is a GPT-2",
 )
-def train_step_reference(model, optimizer, scheduler, tokens, max_norm=1.0):
-    """Exercise 07: one optimisation step on token windows (B, T + 1); returns the loss."""
-    return train_step(model, optimizer, scheduler, tokens, max_norm)
+class GPTSolution(nn.Module):
+    """Exercise 06: the GPT forward, with the parts (and names) of helpers.gpt.GPT."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(config.vocab_size, config.d_model),  # token embedding
+                wpe=nn.Embedding(config.context_length, config.d_model),  # position embedding
+                h=nn.ModuleList(Block(config, i) for i in range(config.n_layer)),
+                ln_f=nn.LayerNorm(config.d_model),  # final layer norm
+            )
+        )
+        # no lm_head of its own: the LM head reuses wte's weight (weight tying)
+
+    def forward(self, idx):
+        """Token ids (B, T) -> next-token logits (B, T, vocab_size)."""
+        B, T = idx.shape
+        positions = torch.arange(T, device=idx.device)  # 0, 1, ..., T - 1
+        x = self.transformer.wte(idx) + self.transformer.wpe(positions)  # (B, T, C)
+        for block in self.transformer.h:
+            x = block(x)  # (B, T, C) -> (B, T, C)
+        x = self.transformer.ln_f(x)
+        return x @ self.transformer.wte.weight.T  # (B, T, C) @ (C, V) -> (B, T, V)

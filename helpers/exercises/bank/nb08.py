@@ -1,268 +1,294 @@
-"""Exercises of notebook 08: sampling and LLM controls.
+"""Exercises of notebook 08: training a mini GPT.
 
-08.min_p writes a filter the notebook does not show (keep the tokens at least min_p times as
-likely as the top one); 08.generate writes the sampling loop itself, checked token for token
-against the course's loop (`helpers.sampling.generate_ids`) under the same seeds, greedy
-included, on a small GPT whose context window is short enough to fill.
+08.make_batch cuts (x, y) windows from a token stream; 08.cross_entropy computes the loss from
+logits without F.cross_entropy (and must survive a confident model); 08.train_step writes one
+optimisation step, checked by the losses and the parameters after a few steps on seeded
+batches, with weights, optimizer and schedule the same as the reference's.
 """
 
+import contextlib
+import math
+import warnings
+from collections.abc import Iterator
+
 import torch
+import torch.nn.functional as F
 
 from helpers.exercises import Mistake, exercise
-from helpers.exercises.bank.nb07 import one_thread
-from helpers.gpt import GPT, GPTConfig
-from helpers.sampling import generate_ids, min_p_filter, top_k_filter, top_p_filter
+from helpers.gpt import GPT, GPTConfig, lm_loss
+from helpers.training import TrainConfig, WarmupCosine, make_optimizer, train_step
 
-# --------------------------------------------------------------------------- 08.min_p
-
-
-def _logits(seed: int, shape: tuple, scale: float) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=g) * scale
+# --------------------------------------------------------------------------- 08.make_batch
 
 
-def _min_p_cases():
+def _batch_cases():
+    g = torch.Generator().manual_seed(8)
     return [
-        (torch.tensor([3.0, 1.0, 2.5, -1.0, 0.0]), 0.3),
-        (_logits(1, (12,), 2.0), 0.1),
-        (_logits(2, (16,), 1.0), 0.05),
-        (_logits(3, (10,), 3.0), 0.5),
-        (torch.stack([_logits(4, (10,), 4.0), _logits(5, (10,), 0.5)]), 0.2),  # (B, V): a batch
-        (_logits(6, (8,), 2.0), 1.0),  # min_p = 1: only the top token
+        (torch.randint(0, 512, (50,), generator=g), [3, 17, 30], 8),
+        (torch.randint(0, 512, (200,), generator=g), [1, 100], 16),
+        (torch.randint(0, 64, (12,), generator=g), [7, 1, 5, 2], 4),
     ]
 
 
-def _min_p_keep(logits, keep):
-    return logits.masked_fill(~keep, float("-inf"))
+def _windows(ids, starts, T, x_offset, y_offset, length=None):
+    length = T if length is None else length
+    x = torch.stack([ids[s + x_offset : s + x_offset + length] for s in starts])
+    y = torch.stack([ids[s + y_offset : s + y_offset + length] for s in starts])
+    return x, y
 
 
-def _relative_to(logits, min_p, top):
+@exercise(
+    "08.make_batch",
+    cases=_batch_cases,
+    mistakes=[
+        Mistake(
+            lambda ids, starts, T: _windows(ids, starts, T, 0, 0),
+            "y equals x: the target at each position is the NEXT token, so y starts one "
+            "token later (ids[s + 1 : s + 1 + T])",
+        ),
+        Mistake(
+            lambda ids, starts, T: _windows(ids, starts, T, 0, -1),
+            "y is shifted the wrong way: y[t] must be the token after x[t], not the one before",
+        ),
+        Mistake(
+            lambda ids, starts, T: _windows(ids, starts, T, 0, 1)[::-1],
+            "x and y are swapped: return (x, y), inputs first",
+        ),
+        Mistake(
+            lambda ids, starts, T: _windows(ids, starts, T, 0, 1, length=T + 1),
+            "the windows are one token too long: x and y each hold T tokens (y's last one is "
+            "the token after x's last)",
+        ),
+    ],
+)
+def make_batch(ids, starts, T):
+    """Exercise 07: inputs x and targets y (each (len(starts), T)) from the token stream `ids`,
+    one window per start position; y is x shifted by one token."""
+    x = torch.stack([ids[s : s + T] for s in starts])  # (B, T)
+    y = torch.stack([ids[s + 1 : s + 1 + T] for s in starts])  # (B, T)
+    return x, y
+
+
+# --------------------------------------------------------------------------- 08.cross_entropy
+
+
+def _cross_entropy_cases():
+    g = torch.Generator().manual_seed(7)
+    confident = torch.randn(2, 3, 10, generator=g) * 60  # gaps of hundreds between logits
+    confident_targets = confident.argmin(dim=-1)  # each target the least likely token
+    confident_targets[0, 0] = int(confident[0, 0].argmax())
+    return [
+        (torch.tensor([[[2.0, 1.0, 0.1]]]), torch.tensor([[0]])),  # one position, B = T = 1
+        (torch.randn(2, 4, 6, generator=g), torch.randint(0, 6, (2, 4), generator=g)),
+        (torch.randn(3, 5, 50, generator=g) * 3, torch.randint(0, 50, (3, 5), generator=g)),
+        (confident, confident_targets),  # a confident model that is wrong
+    ]
+
+
+def _picked_log_probs(logits, targets, log_probs):
+    return log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (B, T)
+
+
+def _log_of_softmax(logits, targets):
     probs = torch.softmax(logits, dim=-1)
-    return _min_p_keep(logits, probs >= min_p * top(probs))
+    return -probs.gather(-1, targets.unsqueeze(-1)).log().mean()
 
 
 @exercise(
-    "08.min_p",
-    cases=_min_p_cases,
+    "08.cross_entropy",
+    cases=_cross_entropy_cases,
     mistakes=[
         Mistake(
-            lambda z, m: _relative_to(z, m, lambda p: p.max()),
-            "each row of a batch has its own top token: take the maximum along the last axis, "
-            "probs.amax(dim=-1, keepdim=True), not over the whole tensor",
+            _log_of_softmax,
+            "right for ordinary logits, but for a confident model the softmax of a token far "
+            "below the top is exactly 0 in float32 and its log is -inf: take the log-softmax "
+            "directly, logits - torch.logsumexp(logits, dim=-1, keepdim=True) (or "
+            "torch.log_softmax)",
         ),
         Mistake(
-            lambda z, m: _min_p_keep(z, torch.softmax(z, -1) >= m),
-            "min_p is relative: a token stays if its probability is at least min_p times the "
-            "TOP token's probability, not at least min_p itself",
+            lambda z, t: _picked_log_probs(z, t, torch.log_softmax(z, -1)).mean(),
+            "the sign: the loss is MINUS the mean log-probability of the right tokens, a "
+            "positive number",
         ),
         Mistake(
-            lambda z, m: _min_p_keep(z, z >= m * z.max(dim=-1, keepdim=True).values),
-            "compare probabilities (the softmax of the logits), not the logits themselves",
+            lambda z, t: -torch.log_softmax(z, -1).mean(),
+            "that averages the log-probabilities of every token of the vocabulary; pick each "
+            "position's target token (log_probs.gather(-1, targets.unsqueeze(-1)) or indexing)",
         ),
         Mistake(
-            lambda z, m: _min_p_keep(
-                z, torch.softmax(z, -1) < m * torch.softmax(z, -1).amax(-1, True)
-            ),
-            "these are the tokens to drop: keep the ones whose probability is at least "
-            "min_p x the top probability",
+            lambda z, t: -_picked_log_probs(z, t, torch.log_softmax(z, -1)).sum(),
+            "that is the sum over all positions; the loss is their mean",
         ),
         Mistake(
-            lambda z, m: torch.where(torch.isinf(min_p_logits(z, m)), torch.zeros_like(z), z),
-            "the dropped logits were set to 0, which still leaves them a chance after softmax: "
-            "set them to -inf",
+            lambda z, t: -_picked_log_probs(z, t, torch.log_softmax(z, -1)).mean() / math.log(2),
+            "that is in bits (log base 2); cross-entropy here uses the natural log (nats)",
         ),
         Mistake(
-            lambda z, m: torch.softmax(min_p_logits(z, m), dim=-1),
-            "return the filtered logits (with -inf for dropped tokens), not probabilities",
+            lambda z, t: -_picked_log_probs(z, t, torch.log_softmax(z, 1)).mean(),
+            "the softmax ran over the positions (dim=1); it must run over the vocabulary, the "
+            "last axis",
         ),
     ],
 )
-def min_p_logits(logits, min_p):
-    """Exercise 08.min_p: keep the tokens whose probability is at least min_p times the top
-    token's probability (per row); set the other logits to -inf. (..., V) -> (..., V)."""
-    return min_p_filter(logits, min_p)
+def cross_entropy(logits, targets):
+    """Exercise 07: the mean next-token loss of logits (B, T, V) for targets (B, T), in nats;
+    equal to F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))."""
+    log_probs = logits - torch.logsumexp(logits, dim=-1, keepdim=True)  # (B, T, V), stable
+    picked = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (B, T): log p(target)
+    return -picked.mean()
 
 
-# --------------------------------------------------------------------------- 08.generate
-
-CHECK_CONFIG = GPTConfig(vocab_size=24, context_length=8, n_layer=1, n_head=2, d_model=16)
-
-# What `run` returns instead of tokens when a loop did something the tokens cannot show
-# (a mistake can return the same marker, so the check names it with its hint).
-NOT_CROPPED = "the model was given more tokens than its context window"
-GLOBAL_RANDOM = "a token was drawn from torch's global random generator"
-GREEDY_FAILED = "temperature 0 failed"
+# --------------------------------------------------------------------------- 08.train_step
 
 
-class _SeededGenerator(torch.Generator):
-    """A torch.Generator that shows its seed (so two runs' cases compare equal as text)."""
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block, then restore the thread count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
-    def __repr__(self) -> str:
-        return f"torch.Generator(seed={self.initial_seed()})"
+
+class _QuietWarmupCosine(WarmupCosine):
+    """The course's schedule without torch's warning about the order of step() calls: the
+    check names that mistake itself, in one line."""
+
+    def step(self, *args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            super().step(*args, **kwargs)
 
 
-def _check_model(seed: int) -> GPT:
-    """A small GPT whose random weights are large enough for peaked, varied distributions."""
-    model = GPT(CHECK_CONFIG, seed=seed).eval()
+def _training_session(config: GPTConfig, seed: int, max_norm: float, n_steps: int):
+    """A fresh, seeded (model, optimizer, scheduler, batches, max_norm) for one case."""
+    model = GPT(config, seed=seed)
+    settings = TrainConfig(steps=4, batch_size=4, lr=0.02, min_lr=0.002, warmup_steps=2)
+    optimizer = make_optimizer(model, settings)
+    scheduler = _QuietWarmupCosine(optimizer, settings)
     g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.dim() == 2:
-                p.copy_(torch.randn(p.shape, generator=g) * (0.6 if "wte" in name else 0.3))
-    return model
+    T = 8  # windows of T + 1 tokens: inputs and targets of T tokens each
+    batches = [torch.randint(0, config.vocab_size, (4, T + 1), generator=g) for _ in range(n_steps)]
+    return model, optimizer, scheduler, batches, max_norm
 
 
-def _prompt(seed: int, batch: int, length: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(100 + seed)
-    return torch.randint(0, CHECK_CONFIG.vocab_size, (batch, length), generator=g)
-
-
-def _generate_cases():
-    """(model, ids, max_new_tokens, temperature, top_k, top_p, seed) for each case."""
-    model = _check_model(0)
+def _train_step_cases():
+    # gradient norms are above 1 on these batches, so clipping changes every step
     return [
-        (model, _prompt(1, 1, 3), 5, 1.0, None, None, 1),  # plain sampling
-        (model, _prompt(2, 1, 3), 5, 0, None, None, 2),  # greedy
-        (model, _prompt(3, 1, 2), 6, 0.5, None, None, 3),  # a low temperature
-        (model, _prompt(4, 1, 3), 5, 1.0, 3, None, 4),  # top-k
-        (model, _prompt(5, 1, 3), 5, 1.0, None, 0.6, 5),  # top-p
-        (model, _prompt(9, 2, 3), 6, 2.0, None, 0.5, 9),  # a batch of two rows, hot, top-p
-        (model, _prompt(6, 2, 3), 5, 1.5, 5, 0.7, 6),  # every control
-        (model, _prompt(7, 1, 6), 8, 0.8, None, None, 7),  # past the 8-token window
+        _training_session(GPTConfig(32, 16, n_layer=1, n_head=2, d_model=16), 3, 0.5, 3),
+        _training_session(GPTConfig(48, 16, n_layer=2, n_head=4, d_model=32), 4, 0.7, 3),
     ]
 
 
-def _run_loop(fn, model, ids, max_new_tokens, temperature, top_k, top_p, seed):
-    """Call the loop `fn` with a fresh generator seeded with `seed`; return its ids, or a
-    marker for what went wrong on the way (see NOT_CROPPED and the others)."""
-    generator = _SeededGenerator().manual_seed(seed)
-    state = torch.get_rng_state()
+# What `run` returns instead of losses when F.cross_entropy got (B, T, V) logits unflattened (it
+# reads dim 1 as the classes and raises); the mistake below returns it too, so its hint shows.
+UNFLATTENED = "F.cross_entropy was given (B, T, V) logits"
+
+
+def _steps_then_parameters(step, model, optimizer, scheduler, batches, max_norm):
+    """What the check compares: each step's returned loss, then every parameter afterwards."""
     try:
-        with one_thread():  # a tiny model: fastest on one thread, however busy the machine
-            out = fn(model, ids.clone(), max_new_tokens, temperature, top_k, top_p, generator)
-    except ValueError as error:
-        if "exceeds context_length" in str(error):
-            return NOT_CROPPED
+        with one_thread():  # tiny matrices: fastest on one thread, however busy the machine
+            losses = [step(model, optimizer, scheduler, tokens, max_norm) for tokens in batches]
+    except RuntimeError as error:
+        if "Expected target size" in str(error):
+            return UNFLATTENED
         raise
-    except (RuntimeError, ZeroDivisionError):
-        if temperature == 0:
-            return GREEDY_FAILED
-        raise
-    if not torch.equal(state, torch.get_rng_state()):
-        return GLOBAL_RANDOM
-    return out
+    parameters = {name: p.detach().clone() for name, p in model.named_parameters()}
+    return {"losses": losses, "parameters": parameters}
 
 
-def _strict_top_p(logits, p):
-    """Top-p that also drops the token whose probability takes the total past p."""
-    probs, order = torch.sort(torch.softmax(logits, dim=-1), dim=-1, descending=True)
-    keep_sorted = probs.cumsum(dim=-1) < p
-    keep_sorted[..., 0] = True
-    keep = torch.zeros_like(keep_sorted).scatter(-1, order, keep_sorted)
-    return logits.masked_fill(~keep, float("-inf"))
-
-
-def _loop(
-    crop=True,
-    position=-1,
-    temperature_at="logits",
-    order=("temperature", "top_k", "top_p"),
-    top_p_filter_=top_p_filter,
-    greedy="argmax",
-    new_only=False,
-    use_generator=True,
+def _step_variant(
+    loss_fn=lm_loss,
+    shift="right",
+    zero_grad=True,
+    clip="max_norm",
+    optimizer_steps=True,
+    scheduler="after",
 ):
-    """A sampling loop with one of the typical mistakes (the defaults make it correct)."""
+    """A training step with one of the typical mistakes (the defaults make it correct)."""
 
-    def loop(model, ids, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
-        prompt_length = ids.shape[1]
-        for _ in range(max_new_tokens):
-            context = ids[:, -model.config.context_length :] if crop else ids
-            logits = model(context)[:, position, :]
-            if temperature == 0 and greedy == "argmax":
-                next_id = logits.argmax(dim=-1, keepdim=True)
-            else:
-                for control in order:
-                    if control == "temperature" and temperature_at == "logits":
-                        logits = logits / temperature
-                    elif control == "top_k" and top_k is not None:
-                        logits = top_k_filter(logits, top_k)
-                    elif control == "top_p" and top_p is not None:
-                        logits = top_p_filter_(logits, top_p)
-                probs = torch.softmax(logits, dim=-1)
-                if temperature_at == "probs":
-                    probs = probs / temperature
-                if greedy == "always":
-                    next_id = probs.argmax(dim=-1, keepdim=True)
-                else:
-                    g = generator if use_generator else None
-                    next_id = torch.multinomial(probs, 1, generator=g)
-            ids = torch.cat([ids, next_id], dim=1)
-        return ids[:, prompt_length:] if new_only else ids
+    def step(model, optimizer, scheduler_, tokens, max_norm=1.0):
+        x, y = tokens[:, :-1], tokens[:, 1:]
+        if shift == "none":
+            y = x
+        elif shift == "reversed":
+            x, y = tokens[:, 1:], tokens[:, :-1]
+        loss = loss_fn(model(x), y)
+        if zero_grad:
+            optimizer.zero_grad()
+        loss.backward()
+        if clip != "none":
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0 if clip == "one" else max_norm)
+        if scheduler == "before":
+            scheduler_.step()
+        if optimizer_steps:
+            optimizer.step()
+        if scheduler == "after":
+            scheduler_.step()
+        return loss.item()
 
-    return loop
+    return step
 
 
 @exercise(
-    "08.generate",
-    cases=_generate_cases,
-    run=_run_loop,
+    "08.train_step",
+    cases=_train_step_cases,
+    run=_steps_then_parameters,
     mistakes=[
         Mistake(
-            _loop(use_generator=False),
-            "the tokens were drawn from torch's global random generator, so the same seed "
-            "would not give the same text: pass generator=generator to torch.multinomial",
+            _step_variant(shift="none"),
+            "the targets are the inputs themselves: y is the window shifted by one token, "
+            "tokens[:, 1:], while x is tokens[:, :-1]",
         ),
         Mistake(
-            _loop(new_only=True),
-            "return the prompt followed by the new tokens, (B, T + max_new_tokens): "
-            "torch.cat([ids, next_id], dim=1) at each step, then return ids",
+            _step_variant(shift="reversed"),
+            "x and y are swapped: the model should read tokens[:, :-1] and predict "
+            "tokens[:, 1:]; as written it learns to predict the previous token",
         ),
         Mistake(
-            _loop(position=0),
-            "these are the first position's logits, the guess after the first token; the next "
-            "token is predicted by the LAST position: logits[:, -1, :]",
+            _step_variant(loss_fn=F.cross_entropy),
+            "F.cross_entropy reads dim 1 as the classes: flatten the logits to (B * T, V) and "
+            "the targets to (B * T,) first (logits.reshape(-1, logits.size(-1)), "
+            "y.reshape(-1)), or use lm_loss(logits, y)",
         ),
         Mistake(
-            _loop(greedy="always"),
-            "every token is the most likely one: at a temperature above 0, draw from the "
-            "probabilities with torch.multinomial; argmax is only for temperature 0",
+            _step_variant(optimizer_steps=False),
+            "the weights did not move: call optimizer.step() after loss.backward() (and "
+            "optimizer.zero_grad() before backward, not between backward and step)",
         ),
         Mistake(
-            _loop(greedy="divide"),
-            "temperature 0 means greedy: take logits.argmax(dim=-1, keepdim=True); dividing "
-            "the logits by 0 gives inf and NaN",
+            _step_variant(zero_grad=False),
+            "the gradients add up from step to step: call optimizer.zero_grad() before "
+            "loss.backward()",
         ),
         Mistake(
-            _loop(top_p_filter_=_strict_top_p),
-            "top-p dropped the token that takes the total past p: keep a token while the "
-            "total of the tokens before it is still below p (or use top_p_filter)",
+            _step_variant(clip="none"),
+            "the gradient is not clipped (or clipped where it changes nothing): call "
+            "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) after "
+            "loss.backward() and before optimizer.step()",
         ),
         Mistake(
-            _loop(order=("temperature", "top_p", "top_k")),
-            "top-p ran before top-k: the order is temperature, then top-k, then top-p (top-p "
-            "measures what top-k left)",
+            _step_variant(clip="one"),
+            "the gradient was clipped to 1.0, not to max_norm: pass the argument (the check "
+            "uses other values)",
         ),
         Mistake(
-            _loop(order=("top_k", "top_p", "temperature")),
-            "the filters ran before the temperature: divide the logits by the temperature "
-            "first, so that top-k and top-p cut the distribution that will be sampled",
+            _step_variant(scheduler="before"),
+            "scheduler.step() ran before optimizer.step(), so each step used the next step's "
+            "learning rate: step the optimizer first, then the scheduler",
         ),
         Mistake(
-            _loop(temperature_at="probs"),
-            "the temperature was applied after the softmax, where dividing changes nothing "
-            "(the draw renormalises): divide the logits by the temperature, then take softmax",
-        ),
-        Mistake(
-            _loop(crop=False),
-            "past the context window the model has no position for the next token: crop the "
-            "ids to their last model.config.context_length tokens before each forward pass",
+            _step_variant(scheduler="none"),
+            "the learning rate never changed: call scheduler.step() after optimizer.step()",
         ),
     ],
-    praise="the loop behind every chatbot's reply, token by token",
+    rtol=1e-4,
+    atol=1e-6,
+    praise="the step every GPT's training repeats, thousands of times",
 )
-def generate_reference(
-    model, ids, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None
-):
-    """Exercise 08.generate: ids (B, T) -> (B, T + max_new_tokens), temperature 0 greedy."""
-    return generate_ids(model, ids, max_new_tokens, temperature, top_k, top_p, generator)
+def train_step_reference(model, optimizer, scheduler, tokens, max_norm=1.0):
+    """Exercise 07: one optimisation step on token windows (B, T + 1); returns the loss."""
+    return train_step(model, optimizer, scheduler, tokens, max_norm)

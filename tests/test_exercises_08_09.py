@@ -1,9 +1,9 @@
-"""Notebooks 07 and 08: the training step, the teaching loop, min-p and the sampling loop.
+"""Notebooks 08 and 09: the training step, the teaching loop, min-p and the sampling loop.
 
 For each exercise: the reference passes, an untouched skeleton is "not attempted", typical
 wrong answers written the way a learner writes them get their own hint, honest variants pass,
 and odd answers (nothing returned, a tuple, an exception) give one line. The inline teaching
-loop of notebook 07 is run from the notebook itself and compared with helpers.training.
+loop of notebook 08 is run from the notebook itself and compared with helpers.training.
 """
 
 import json
@@ -34,7 +34,7 @@ from helpers.training import (
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small models: fastest on one thread
 
-NEW = ["07.cross_entropy", "07.train_step", "08.min_p", "08.generate"]
+NEW = ["08.cross_entropy", "08.train_step", "09.min_p", "09.generate"]
 
 
 def _wrong(name, answer, hint):
@@ -56,9 +56,9 @@ def _one_line_wrong(name, answer, *fragments):
 def test_the_new_exercises_are_registered_and_the_copying_ones_are_gone():
     get("00.softmax")  # loads the bank
     assert set(NEW) <= set(REGISTRY)
-    for old in ("07.uniform_loss", "08.temperature", "08.top_k", "08.top_p"):
+    for old in ("08.uniform_loss", "09.temperature", "09.top_k", "09.top_p"):
         assert old not in REGISTRY
-    assert "07.make_batch" in REGISTRY  # kept: it makes the learner think about the shift
+    assert "08.make_batch" in REGISTRY  # kept: it makes the learner think about the shift
 
 
 def test_each_new_exercise_knows_at_least_three_mistakes():
@@ -66,7 +66,7 @@ def test_each_new_exercise_knows_at_least_three_mistakes():
         assert len(get(name).mistakes) >= 3, name
 
 
-# --------------------------------------------------------------------------- 07.cross_entropy
+# --------------------------------------------------------------------------- 08.cross_entropy
 
 
 def test_cross_entropy_skeleton_reference_and_honest_variants():
@@ -74,8 +74,8 @@ def test_cross_entropy_skeleton_reference_and_honest_variants():
         """The mean loss of logits (B, T, V) for targets (B, T), in nats."""
         ...
 
-    assert evaluate("07.cross_entropy", my_cross_entropy).status == "not attempted"
-    assert evaluate("07.cross_entropy", get("07.cross_entropy").reference).passed
+    assert evaluate("08.cross_entropy", my_cross_entropy).status == "not attempted"
+    assert evaluate("08.cross_entropy", get("08.cross_entropy").reference).passed
 
     def with_torch(logits, targets):
         V = logits.shape[-1]
@@ -87,7 +87,7 @@ def test_cross_entropy_skeleton_reference_and_honest_variants():
         return -log_probs[torch.arange(B)[:, None], torch.arange(T), targets].mean()
 
     for answer in (with_torch, with_indexing):
-        assert evaluate("07.cross_entropy", answer).passed
+        assert evaluate("08.cross_entropy", answer).passed
 
 
 def test_cross_entropy_typical_mistakes_get_their_hints():
@@ -101,22 +101,22 @@ def test_cross_entropy_typical_mistakes_get_their_hints():
     def mean_over_the_vocabulary(logits, targets):
         return -torch.log_softmax(logits, -1).mean()
 
-    _wrong("07.cross_entropy", copied_from_the_cell_above, "log-softmax directly")
-    _wrong("07.cross_entropy", forgot_the_minus, "the sign")
-    _wrong("07.cross_entropy", mean_over_the_vocabulary, "pick each position's target")
+    _wrong("08.cross_entropy", copied_from_the_cell_above, "log-softmax directly")
+    _wrong("08.cross_entropy", forgot_the_minus, "the sign")
+    _wrong("08.cross_entropy", mean_over_the_vocabulary, "pick each position's target")
 
 
 def test_cross_entropy_odd_answers_give_one_line():
-    _one_line_wrong("07.cross_entropy", lambda z, t: (z, t), "returned a tuple")
-    _one_line_wrong("07.cross_entropy", lambda z, t: F.cross_entropy(z, t), "raised")
+    _one_line_wrong("08.cross_entropy", lambda z, t: (z, t), "returned a tuple")
+    _one_line_wrong("08.cross_entropy", lambda z, t: F.cross_entropy(z, t), "raised")
 
     def returns_nothing(logits, targets):
         F.cross_entropy(logits.flatten(0, 1), targets.flatten())
 
-    _one_line_wrong("07.cross_entropy", returns_nothing, "did you forget `return`")
+    _one_line_wrong("08.cross_entropy", returns_nothing, "did you forget `return`")
 
 
-# --------------------------------------------------------------------------- 07.train_step
+# --------------------------------------------------------------------------- 08.train_step
 
 
 def test_train_step_skeleton_and_reference():
@@ -124,10 +124,10 @@ def test_train_step_skeleton_and_reference():
         """One optimisation step on tokens (B, T + 1); returns the loss as a float."""
         ...
 
-    result = evaluate("07.train_step", my_train_step)
+    result = evaluate("08.train_step", my_train_step)
     assert result.status == "not attempted" and "my_train_step" in result.message
-    assert evaluate("07.train_step", get("07.train_step").reference).passed
-    assert evaluate("07.train_step", train_step).passed
+    assert evaluate("08.train_step", get("08.train_step").reference).passed
+    assert evaluate("08.train_step", train_step).passed
 
 
 def _learner_step(**mistake):
@@ -159,8 +159,8 @@ def _learner_step(**mistake):
 
 
 def test_train_step_honest_variants_pass():
-    assert evaluate("07.train_step", _learner_step()).passed
-    assert evaluate("07.train_step", _learner_step(returns=lambda loss: loss)).passed  # a tensor
+    assert evaluate("08.train_step", _learner_step()).passed
+    assert evaluate("08.train_step", _learner_step(returns=lambda loss: loss)).passed  # a tensor
 
     def keeps_zeroed_gradients(model, optimizer, scheduler, tokens, max_norm=1.0):
         optimizer.zero_grad(set_to_none=False)
@@ -171,7 +171,7 @@ def test_train_step_honest_variants_pass():
         scheduler.step()
         return float(loss.detach())
 
-    assert evaluate("07.train_step", keeps_zeroed_gradients).passed
+    assert evaluate("08.train_step", keeps_zeroed_gradients).passed
 
 
 @pytest.mark.parametrize(
@@ -186,27 +186,27 @@ def test_train_step_honest_variants_pass():
     ],
 )
 def test_train_step_typical_mistakes_get_their_hints(mistake, hint):
-    _wrong("07.train_step", _learner_step(**mistake), hint)
+    _wrong("08.train_step", _learner_step(**mistake), hint)
 
 
 def test_train_step_that_returns_nothing_or_odd_things_gives_one_line():
     _one_line_wrong(
-        "07.train_step", _learner_step(no_return=True), "did you forget `return`? (case 1 of 2)"
+        "08.train_step", _learner_step(no_return=True), "did you forget `return`? (case 1 of 2)"
     )
     _one_line_wrong(
-        "07.train_step", _learner_step(returns=lambda loss: (loss, 1)), "returned a tuple"
+        "08.train_step", _learner_step(returns=lambda loss: (loss, 1)), "returned a tuple"
     )
-    _one_line_wrong("07.train_step", _learner_step(returns=str), "returned a str")
+    _one_line_wrong("08.train_step", _learner_step(returns=str), "returned a str")
 
     def whole_window(model, optimizer, scheduler, tokens, max_norm=1.0):
         return lm_loss(model(tokens), tokens[:, 1:]).item()
 
-    _one_line_wrong("07.train_step", whole_window, "raised ValueError")
+    _one_line_wrong("08.train_step", whole_window, "raised ValueError")
 
     def no_parameters_argument(model, optimizer, tokens):
         return 0.0
 
-    _one_line_wrong("07.train_step", no_parameters_argument, "raised TypeError")
+    _one_line_wrong("08.train_step", no_parameters_argument, "raised TypeError")
 
 
 def test_train_step_check_prints_no_warning_and_keeps_the_random_state():
@@ -214,7 +214,7 @@ def test_train_step_check_prints_no_warning_and_keeps_the_random_state():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the scheduler-before-optimizer warning would raise
         _wrong(
-            "07.train_step",
+            "08.train_step",
             _learner_step(scheduler_first=True),
             "scheduler.step() ran before optimizer.step()",
         )
@@ -247,9 +247,9 @@ def _notebook_cell(notebook: str, marker: str) -> str:
 
 
 def test_the_notebooks_teaching_loop_trains_exactly_like_train_gpt():
-    """Notebook 07's inline loop (batches, train_step, WarmupCosine) == train_gpt, bit for bit."""
+    """Notebook 08's inline loop (batches, train_step, WarmupCosine) == train_gpt, bit for bit."""
     namespace: dict = {"torch": torch}  # imported at the top of the notebook
-    exec(_notebook_cell("07_", "def train_live("), namespace)  # noqa: S102  (our own notebook)
+    exec(_notebook_cell("08_", "def train_live("), namespace)  # noqa: S102  (our own notebook)
     config = GPTConfig(vocab_size=64, context_length=16, n_layer=1, n_head=2, d_model=16)
     g = torch.Generator().manual_seed(0)
     train_ids, val_ids = torch.randint(0, 64, (3000,), generator=g), torch.randint(0, 64, (500,))
@@ -264,7 +264,7 @@ def test_the_notebooks_teaching_loop_trains_exactly_like_train_gpt():
         assert torch.equal(p, q), name
 
 
-# --------------------------------------------------------------------------- 08.min_p
+# --------------------------------------------------------------------------- 09.min_p
 
 
 def test_min_p_skeleton_honest_variant_and_transformers():
@@ -274,14 +274,14 @@ def test_min_p_skeleton_honest_variant_and_transformers():
         """The logits with every token below min_p x the top probability set to -inf."""
         ...
 
-    assert evaluate("08.min_p", my_min_p).status == "not attempted"
+    assert evaluate("09.min_p", my_min_p).status == "not attempted"
 
     def in_log_space(logits, min_p):  # p_i >= min_p * p_max  <=>  z_i >= z_max + ln(min_p)
         top = logits.max(dim=-1, keepdim=True).values
         return torch.where(logits >= top + torch.log(torch.tensor(min_p)), logits, -torch.inf)
 
-    assert evaluate("08.min_p", in_log_space).passed
-    for logits, min_p in get("08.min_p").cases():
+    assert evaluate("09.min_p", in_log_space).passed
+    for logits, min_p in get("09.min_p").cases():
         rows = logits.reshape(-1, logits.shape[-1])
         warped = MinPLogitsWarper(min_p)(None, rows.clone())
         assert torch.equal(min_p_filter(rows, min_p), warped)
@@ -298,9 +298,9 @@ def test_min_p_typical_mistakes_get_their_hints():
         probs = torch.softmax(logits, -1)
         return logits.masked_fill(probs < min_p * probs.max(), float("-inf"))
 
-    _wrong("08.min_p", absolute, "min_p is relative")
-    _wrong("08.min_p", on_logits, "compare probabilities")
-    _wrong("08.min_p", global_top, "each row of a batch has its own top token")
+    _wrong("09.min_p", absolute, "min_p is relative")
+    _wrong("09.min_p", on_logits, "compare probabilities")
+    _wrong("09.min_p", global_top, "each row of a batch has its own top token")
 
 
 def test_min_p_filter_checks_its_argument():
@@ -310,7 +310,7 @@ def test_min_p_filter_checks_its_argument():
         min_p_filter(torch.zeros(3), "0.1")
 
 
-# --------------------------------------------------------------------------- 08.generate
+# --------------------------------------------------------------------------- 09.generate
 
 
 def _learner_loop(**mistake):
@@ -348,9 +348,9 @@ def test_generate_skeleton_reference_and_honest_variants():
         """Continue ids (B, T) by max_new_tokens tokens; returns (B, T + max_new_tokens)."""
         ...
 
-    assert evaluate("08.generate", my_generate).status == "not attempted"
-    assert evaluate("08.generate", get("08.generate").reference).passed
-    assert evaluate("08.generate", _learner_loop()).passed
+    assert evaluate("09.generate", my_generate).status == "not attempted"
+    assert evaluate("09.generate", get("09.generate").reference).passed
+    assert evaluate("09.generate", _learner_loop()).passed
 
     def own_filters(model, ids, max_new_tokens, temperature=1.0, top_k=None, top_p=None,
                     generator=None):  # fmt: skip
@@ -368,7 +368,7 @@ def test_generate_skeleton_reference_and_honest_variants():
             ids = torch.cat((ids, next_id), dim=-1)
         return ids
 
-    assert evaluate("08.generate", own_filters).passed
+    assert evaluate("09.generate", own_filters).passed
 
 
 @pytest.mark.parametrize(
@@ -383,7 +383,7 @@ def test_generate_skeleton_reference_and_honest_variants():
     ],
 )
 def test_generate_typical_mistakes_get_their_hints(mistake, hint):
-    _wrong("08.generate", _learner_loop(**mistake), hint)
+    _wrong("09.generate", _learner_loop(**mistake), hint)
 
 
 def test_generate_top_p_that_drops_the_crossing_token_gets_its_hint():
@@ -408,25 +408,25 @@ def test_generate_top_p_that_drops_the_crossing_token_gets_its_hint():
             ids = torch.cat([ids, next_id], 1)
         return ids
 
-    _wrong("08.generate", my_generate, "top-p dropped the token that takes the total past p")
+    _wrong("09.generate", my_generate, "top-p dropped the token that takes the total past p")
 
 
 def test_generate_odd_answers_give_one_line():
-    _one_line_wrong("08.generate", _learner_loop(returns=lambda ids: None), "forget `return`")
-    _one_line_wrong("08.generate", _learner_loop(returns=lambda ids: (ids, 0)))
-    _one_line_wrong("08.generate", _learner_loop(returns=lambda ids: "text"), "returned a str")
-    _one_line_wrong("08.generate", lambda model, ids, n: ids, "raised TypeError")
+    _one_line_wrong("09.generate", _learner_loop(returns=lambda ids: None), "forget `return`")
+    _one_line_wrong("09.generate", _learner_loop(returns=lambda ids: (ids, 0)))
+    _one_line_wrong("09.generate", _learner_loop(returns=lambda ids: "text"), "returned a str")
+    _one_line_wrong("09.generate", lambda model, ids, n: ids, "raised TypeError")
 
     def crashes(model, ids, max_new_tokens, *controls):
         return model(ids)[0, -1].item()
 
-    _one_line_wrong("08.generate", crashes, "raised")
-    _one_line_wrong("08.generate", 42, "check needs your function itself")
+    _one_line_wrong("09.generate", crashes, "raised")
+    _one_line_wrong("09.generate", 42, "check needs your function itself")
 
 
 def test_generate_check_restores_the_global_random_state():
     before = torch.get_rng_state()
-    _wrong("08.generate", _learner_loop(global_rng=True), "generator=generator")
+    _wrong("09.generate", _learner_loop(global_rng=True), "generator=generator")
     assert torch.equal(before, torch.get_rng_state())
 
 
