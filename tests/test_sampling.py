@@ -597,3 +597,14 @@ def test_gpt_greedy_matches_transformers_generate(gpt):
         pad_token_id=0,
     )
     assert out[0, prompt.shape[1] :].tolist() == ours.token_ids
+
+
+def test_sample_token_draws_what_torch_multinomial_draws():
+    """One row is drawn by multinomial's own exponential race: the same tokens, seed for seed."""
+    probs = torch.softmax(torch.randn(3, 512, generator=torch.Generator().manual_seed(0)), -1)
+    probs[1, :500] = 0  # zeros are never drawn
+    for row in probs:
+        ours, theirs = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+        drawn = [int(sample_token(row, ours)) for _ in range(300)]
+        assert drawn == [int(torch.multinomial(row, 1, generator=theirs)) for _ in range(300)]
+        assert all(row[t] > 0 for t in drawn)
