@@ -61,7 +61,7 @@ SYLLABUS: tuple[Notebook, ...] = (
         "05",
         "multi_head_attention_and_the_transformer_block",
         "Multi-head attention and the transformer block",
-        "heads, positions, feed-forward, residuals, layer norm; all tokens at once",
+        "you write layer norm and multi-head attention; positions, the block; all tokens at once",
     ),
     Notebook(
         "06",
@@ -73,19 +73,19 @@ SYLLABUS: tuple[Notebook, ...] = (
         "07",
         "masked_attention_and_gpt",
         "Masked attention and the GPT architecture",
-        "the causal mask; a decoder-only GPT that transformers can load",
+        "the causal mask; you write the block and the GPT forward, equal to GPT-2's code",
     ),
     Notebook(
         "08",
         "training_a_mini_gpt",
         "Training a mini GPT",
-        "next-token prediction on unlabelled text; watch samples improve",
+        "next-token prediction; you write the loss and the training step, then train live",
     ),
     Notebook(
         "09",
         "sampling_and_llm_controls",
         "Sampling and LLM controls",
-        "temperature, top-k and top-p sliders; a generation playground",
+        "temperature, top-k, top-p sliders; you write the sampling loop; the KV cache",
     ),
     Notebook(
         "10",
