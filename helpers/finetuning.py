@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -156,7 +157,9 @@ def lora_model(hf_model, r: int = 8, alpha: float = 16.0, targets=("c_attn", "c_
         fan_in_fan_out=True,  # GPT-2's Conv1D stores weights as (in, out)
         bias="none",
     )  # fmt: skip
-    return peft.get_peft_model(hf_model, config)
+    with warnings.catch_warnings():  # transformers' notice about a renamed method peft calls
+        warnings.simplefilter("ignore", FutureWarning)
+        return peft.get_peft_model(hf_model, config)
 
 
 def train_steps(
