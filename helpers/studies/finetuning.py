@@ -126,6 +126,10 @@ def fine_tuning_study(settings: dict = STUDY, adapter_folder=None) -> dict:
                 again.load_state_dict(kept, strict=False)
                 again.save_pretrained(str(adapter_folder))
                 (pathlib.Path(adapter_folder) / "README.md").unlink(missing_ok=True)
+                config = pathlib.Path(adapter_folder) / "adapter_config.json"
+                card = json.loads(config.read_text())
+                card["target_modules"] = sorted(card["target_modules"])  # a set: fix the order
+                config.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
         else:
             merged = model.eval()
             kept = dict(model.state_dict())
