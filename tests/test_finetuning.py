@@ -169,3 +169,22 @@ def test_study_settings_are_json():
     from helpers.studies.finetuning import STUDY
 
     assert json.loads(json.dumps(STUDY)) == STUDY
+
+
+def test_minilm_end_to_end_beats_the_frozen_head_on_the_shipped_measure():
+    from helpers.studies.finetuning import load_sentiment_study
+
+    study = load_sentiment_study()
+    assert study["test_reviews"] == 100
+    assert study["end_to_end"]["accuracy"] > study["frozen"]["accuracy"]
+
+
+@pytest.mark.slow
+def test_minilm_end_to_end_reproduces_its_accuracy():
+    from helpers.applications.sentiment import load_reviews, train_test_split
+    from helpers.studies.finetuning import fine_tune_minilm, load_sentiment_study
+
+    torch.set_num_threads(1)
+    split = train_test_split(*load_reviews(), 0.25, 0)
+    run = fine_tune_minilm(split)
+    assert round(run["accuracy"], 4) == load_sentiment_study()["end_to_end"]["accuracy"]

@@ -350,6 +350,20 @@ def make_story_qa() -> dict:
     return result
 
 
+def make_minilm_sentiment() -> dict:
+    """Notebook 11: MiniLM fine-tuned end to end vs notebook 10's frozen head on the reviews;
+    only the measurements are kept (data/minilm-fine-tuning.json), not the 90 MB of weights."""
+    import json
+
+    from helpers.studies.finetuning import SENTIMENT_RESULTS, sentiment_study
+
+    result = sentiment_study()
+    path = checkpoints.data_dir() / SENTIMENT_RESULTS
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{path.name}: end to end {result['end_to_end']}", flush=True)
+    return result
+
+
 STEPS = {  # longest first, so the side-by-side processes finish close together
     "tokenizer": make_tokenizer,
     "seq2seq-studies": make_seq2seq_studies,  # 3 trainings: notebook 02's studies
@@ -358,6 +372,7 @@ STEPS = {  # longest first, so the side-by-side processes finish close together
     "seq2seq-attention": lambda: make_seq2seq(attention=True),
     "sampling-tradeoff": make_sampling_tradeoff,
     "story-qa": make_story_qa,
+    "minilm-sentiment": make_minilm_sentiment,
     "seq2seq-transformer": lambda: make_seq2seq_transformer(checkpoints.data_dir()),
 }
 

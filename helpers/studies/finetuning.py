@@ -28,7 +28,10 @@ __all__ = [
     "base_model",
     "fine_tuning_study",
     "forgetting",
+    "fine_tune_minilm",
+    "load_sentiment_study",
     "load_study",
+    "sentiment_study",
 ]
 
 STUDY = {
@@ -47,6 +50,7 @@ STUDY = {
 }
 ADAPTER = "story-qa-lora"  # folder under data/: adapter_model.safetensors + adapter_config.json
 RESULTS = "fine-tuning.json"
+SENTIMENT_RESULTS = "minilm-fine-tuning.json"
 
 
 def base_model():
@@ -158,3 +162,105 @@ def fine_tuning_study(settings: dict = STUDY, adapter_folder=None) -> dict:
 def load_study() -> dict:
     """The measured study shipped in data/fine-tuning.json."""
     return json.loads((checkpoints.data_dir() / RESULTS).read_text())
+
+
+# --------------------------------------------------------------------------- MiniLM end to end
+
+SENTIMENT = {"epochs": 4, "batch_size": 16, "lr": 3e-5, "head_lr": 1e-2, "seed": 0}
+
+
+class MiniLMClassifier(torch.nn.Module):
+    """MiniLM (every weight trainable) + mean pooling + a linear head: sentiment end to end."""
+
+    def __init__(self):
+        super().__init__()
+        import copy
+
+        from helpers.pretrained import minilm
+
+        self.tokenizer, encoder = minilm()
+        self.encoder = copy.deepcopy(encoder)  # a copy: the shared MiniLM stays as it is
+        self.head = torch.nn.Linear(encoder.config.hidden_size, 2)
+        torch.nn.init.zeros_(self.head.weight)
+        torch.nn.init.zeros_(self.head.bias)
+
+    def forward(self, texts: list[str]) -> torch.Tensor:  # -> (N, 2) logits
+        batch = self.tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
+        hidden = self.encoder(**batch).last_hidden_state  # (B, T, 384)
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+        return self.head(pooled * 10.0)  # unit vectors scaled, so the head's logits can grow
+
+
+def fine_tune_minilm(split, settings: dict = SENTIMENT, steps: int | None = None) -> dict:
+    """Train MiniLMClassifier on split.train_* (all weights; the encoder at a small learning
+    rate, the new head at a larger one). Returns {"model", "losses", "seconds", "accuracy"}
+    (held-out accuracy on split.test_*). `steps` cuts the run short (a live demo)."""
+    import time
+
+    s = settings
+    torch.manual_seed(s["seed"])
+    model = MiniLMClassifier().train()
+    optimizer = torch.optim.AdamW([
+        {"params": model.encoder.parameters(), "lr": s["lr"]},
+        {"params": model.head.parameters(), "lr": s["head_lr"]},
+    ], weight_decay=0.0)  # fmt: skip
+    g = torch.Generator().manual_seed(s["seed"])
+    n = len(split.train_texts)
+    losses, start, done = [], time.perf_counter(), 0
+    for _ in range(s["epochs"]):
+        order = torch.randperm(n, generator=g).tolist()
+        for i in range(0, n, s["batch_size"]):
+            rows = order[i : i + s["batch_size"]]
+            logits = model([split.train_texts[r] for r in rows])
+            loss = torch.nn.functional.cross_entropy(logits, split.train_labels[rows])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            done += 1
+            if steps is not None and done >= steps:
+                break
+        if steps is not None and done >= steps:
+            break
+    seconds = time.perf_counter() - start
+    model.eval()
+    with torch.no_grad():
+        predicted = torch.cat([model(split.test_texts[i : i + 64]).argmax(-1)
+                               for i in range(0, len(split.test_texts), 64)])  # fmt: skip
+    accuracy = float((predicted == split.test_labels).float().mean())
+    return {"model": model, "losses": losses, "seconds": seconds, "accuracy": accuracy}
+
+
+def sentiment_study(settings: dict = SENTIMENT) -> dict:
+    """Notebook 10's frozen-encoder head vs MiniLM fine-tuned end to end, on notebook 10's split
+    (a quarter of the 400 reviews held out, seed 0): held-out accuracy and seconds of each."""
+    import time
+
+    from helpers.applications.sentiment import accuracy, load_reviews, train_head
+    from helpers.applications.sentiment import train_test_split as split_reviews
+    from helpers.embeddings import sentence_embeddings
+
+    texts, labels = load_reviews()
+    split = split_reviews(texts, labels, 0.25, 0)
+    start = time.perf_counter()
+    head, _ = train_head(sentence_embeddings(split.train_texts), split.train_labels)
+    frozen_seconds = time.perf_counter() - start
+    frozen = accuracy(head(sentence_embeddings(split.test_texts)).argmax(-1), split.test_labels)
+    run = fine_tune_minilm(split, settings)
+    return {
+        "settings": settings,
+        "test_reviews": len(split.test_texts),
+        "frozen": {"accuracy": round(frozen, 4), "seconds": round(frozen_seconds, 1)},
+        "end_to_end": {
+            "accuracy": round(run["accuracy"], 4),
+            "seconds": round(run["seconds"], 1),
+            "losses": [round(x, 4) for x in run["losses"]],
+        },  # fmt: skip
+        "threads": torch.get_num_threads(),
+    }
+
+
+def load_sentiment_study() -> dict:
+    """The measured comparison shipped in data/minilm-fine-tuning.json."""
+    return json.loads((checkpoints.data_dir() / SENTIMENT_RESULTS).read_text())
