@@ -23,6 +23,8 @@ from helpers._checks import check_int, check_number
 __all__ = [
     "IGNORE_INDEX",
     "LoRALinear",
+    "answer_loss",
+    "make_batch",
     "encode_examples",
     "exact_match",
     "lora_model",
@@ -82,7 +84,9 @@ def encode_examples(examples, tokenizer, context_length: int) -> list[tuple[list
     return out
 
 
-def _batch(encoded, pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def make_batch(encoded, pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(ids, labels, attention mask), each (B, T): examples padded on the right to the longest
+    (pad_id in ids, IGNORE_INDEX in labels, 0 in the mask)."""
     T = max(len(ids) for ids, _ in encoded)
     ids = torch.full((len(encoded), T), pad_id, dtype=torch.long)
     labels = torch.full((len(encoded), T), IGNORE_INDEX, dtype=torch.long)
@@ -116,7 +120,7 @@ def exact_match(model, encoded, batch_size: int = 64, pad_id: int = 0) -> float:
     model.eval()
     right = 0
     for start in range(0, len(encoded), batch_size):
-        ids, labels, mask = _batch(encoded[start : start + batch_size], pad_id)
+        ids, labels, mask = make_batch(encoded[start : start + batch_size], pad_id)
         logits = model(input_ids=ids, attention_mask=mask).logits
         predicted = logits[:, :-1].argmax(-1)
         target = labels[:, 1:]
@@ -195,7 +199,7 @@ def train_steps(
     for step in range(1, steps + 1):
         t0 = time.perf_counter()
         rows = torch.randint(len(encoded), (batch_size,), generator=g).tolist()
-        ids, labels, mask = _batch([encoded[i] for i in rows], 0)
+        ids, labels, mask = make_batch([encoded[i] for i in rows], 0)
         loss = answer_loss(model, ids, labels, mask)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
