@@ -188,3 +188,21 @@ def test_minilm_end_to_end_reproduces_its_accuracy():
     split = train_test_split(*load_reviews(), 0.25, 0)
     run = fine_tune_minilm(split)
     assert round(run["accuracy"], 4) == load_sentiment_study()["end_to_end"]["accuracy"]
+
+
+def test_the_notebooks_masked_labels_skeleton_and_solution():
+    import re
+
+    from course_paths import NOTEBOOKS
+
+    path = next(p for p in NOTEBOOKS if p.name.startswith("11_"))
+    cells = json.loads(path.read_text())["cells"]
+    call = 'check("11.masked_labels", my_masked_labels)'
+    i = next(i for i, c in enumerate(cells) if "".join(c["source"]).strip() == call)
+    skeleton = "".join(cells[i - 1]["source"])
+    solution = re.search(r"```python\n(.*?)```", "".join(cells[i + 1]["source"]), re.S).group(1)
+    namespace = {}
+    exec(skeleton, namespace)  # noqa: S102  (the course's own notebook code)
+    assert evaluate("11.masked_labels", namespace["my_masked_labels"]).status == "not attempted"
+    exec(solution, namespace)  # noqa: S102
+    assert evaluate("11.masked_labels", namespace["my_masked_labels"]).passed
