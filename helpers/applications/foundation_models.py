@@ -114,8 +114,8 @@ def sagemaker_generation_request(
 # --------------------------------------------------------------------------- fine-tuning (11)
 
 DEFAULT_CUSTOMIZATION_MODEL = "amazon.titan-text-lite-v1:0:4k"  # a base model Bedrock tunes
-# The Hugging Face training container JumpStart uses for its text models (one region's URI;
-# the SageMaker SDK's JumpStartEstimator looks up the right one for a model and region).
+# A Hugging Face training container in one region (an example URI: the SageMaker SDK's
+# JumpStartEstimator looks up the right image for a JumpStart model and region).
 HF_TRAINING_IMAGE = (
     "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:"
     "2.1.0-transformers4.36.0-gpu-py310-cu121-ubuntu20.04"
