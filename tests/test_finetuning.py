@@ -190,19 +190,21 @@ def test_minilm_end_to_end_reproduces_its_accuracy():
     assert round(run["accuracy"], 4) == load_sentiment_study()["end_to_end"]["accuracy"]
 
 
-def test_the_notebooks_masked_labels_skeleton_and_solution():
+@pytest.mark.parametrize(("name", "fn"), [("11.masked_labels", "my_masked_labels"),
+                                          ("11.lora_setup", "my_lora_setup")])  # fmt: skip
+def test_the_notebooks_function_exercises_skeleton_and_solution(name, fn):
     import re
 
     from course_paths import NOTEBOOKS
 
     path = next(p for p in NOTEBOOKS if p.name.startswith("11_"))
     cells = json.loads(path.read_text())["cells"]
-    call = 'check("11.masked_labels", my_masked_labels)'
+    call = f'check("{name}", {fn})'
     i = next(i for i, c in enumerate(cells) if "".join(c["source"]).strip() == call)
     skeleton = "".join(cells[i - 1]["source"])
     solution = re.search(r"```python\n(.*?)```", "".join(cells[i + 1]["source"]), re.S).group(1)
-    namespace = {}
+    namespace = {"torch": torch, "nn": nn}
     exec(skeleton, namespace)  # noqa: S102  (the course's own notebook code)
-    assert evaluate("11.masked_labels", namespace["my_masked_labels"]).status == "not attempted"
+    assert evaluate(name, namespace[fn]).status == "not attempted"
     exec(solution, namespace)  # noqa: S102
-    assert evaluate("11.masked_labels", namespace["my_masked_labels"]).passed
+    assert evaluate(name, namespace[fn]).passed

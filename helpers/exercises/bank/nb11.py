@@ -2,8 +2,9 @@
 
 11.lora_forward: the forward of a LoRA layer (frozen W x plus the scaled low-rank update
 B A x), checked with copied weights against helpers.finetuning.LoRALinear, with B non-zero as
-after training. 11.masked_labels: the labels of one task example, with the prompt's tokens
-masked out of the loss.
+after training. 11.lora_setup: the frozen layer and the two matrices, checked by what decides
+training (what is trainable, B zero, A random, the scaling). 11.masked_labels: the labels of
+one task example, with the prompt's tokens masked out of the loss.
 """
 
 import torch
@@ -131,3 +132,79 @@ def _label_cases():
 def masked_labels_reference(prompt_ids, answer_ids):
     """Exercise 11: IGNORE_INDEX at each prompt position, then the answer's ids."""
     return [IGNORE_INDEX] * len(prompt_ids) + list(answer_ids)
+
+
+# --------------------------------------------------------------------------- 11.lora_setup
+
+
+def _setup_cases():
+    return [(6, 5, 2, 4.0, 0), (16, 8, 4, 16.0, 1), (5, 7, 1, 1.0, 2)]
+
+
+def _run_setup(fn, in_features, out_features, r, alpha, seed):
+    """What the check compares: the parts of the setup that decide how LoRA trains."""
+    torch.manual_seed(seed)
+    base = torch.nn.Linear(in_features, out_features)
+    A, B, scaling = fn(base, r, alpha)
+    trainable = sum(p.numel() for p in base.parameters() if p.requires_grad)
+    return {
+        "trainable weights left in the frozen layer": trainable,
+        "A shape": tuple(A.shape),
+        "B shape": tuple(B.shape),
+        "A and B trainable": bool(A.requires_grad and B.requires_grad),
+        "B starts at zero": bool((B == 0).all()),
+        "A starts non-zero": bool((A != 0).any()),
+        "scaling": float(scaling),
+    }
+
+
+def _setup(base, r, alpha, freeze=True, b_zero=True, a_zero=False, scale=None):
+    if freeze:
+        for p in base.parameters():
+            p.requires_grad_(False)
+    A = torch.nn.Parameter(torch.zeros(r, base.in_features) if a_zero
+                           else torch.randn(r, base.in_features) * 0.01)  # fmt: skip
+    B = torch.nn.Parameter(torch.zeros(base.out_features, r) if b_zero
+                           else torch.randn(base.out_features, r) * 0.01)  # fmt: skip
+    return A, B, alpha / r if scale is None else scale
+
+
+@exercise(
+    "11.lora_setup",
+    cases=_setup_cases,
+    run=_run_setup,
+    mistakes=[
+        Mistake(
+            lambda base, r, alpha: _setup(base, r, alpha, b_zero=False),
+            "B starts random: "
+            "then B A x is noise added to every layer before any training, and the model "
+            "is no longer the pre-trained one. Start B at zero (A random)",
+        ),  # fmt: skip
+        Mistake(
+            lambda base, r, alpha: _setup(base, r, alpha, freeze=False),
+            "the base layer is "
+            "still trainable: W would be trained too (full fine-tuning again). Set "
+            "requires_grad_(False) on base's weight and bias",
+        ),  # fmt: skip
+        Mistake(
+            lambda base, r, alpha: _setup(base, r, alpha, a_zero=True),
+            "A and B both start "
+            "at zero: then the gradient of each is zero (it is multiplied by the other) and "
+            "nothing ever trains. Start A random, B at zero",
+        ),  # fmt: skip
+        Mistake(
+            lambda base, r, alpha: _setup(base, r, alpha, scale=alpha),
+            "the scaling is alpha / r, not alpha",
+        ),  # fmt: skip
+        Mistake(
+            lambda base, r, alpha: (
+                torch.nn.Parameter(torch.randn(base.in_features, r)),
+                *_setup(base, r, alpha)[1:],
+            ),
+            "A is (r, in_features): it maps an input of size in_features down to r",
+        ),  # fmt: skip
+    ],
+)
+def lora_setup_reference(base, r, alpha):
+    """Exercise 11: freeze `base`; return (A (r, in) small random, B (out, r) zeros, alpha / r)."""
+    return _setup(base, r, alpha)
