@@ -93,6 +93,12 @@ SYLLABUS: tuple[Notebook, ...] = (
         "Applications and foundation models",
         "classification, NER, search and translation; pipelines; Bedrock and JumpStart",
     ),
+    Notebook(
+        "11",
+        "fine_tuning",
+        "Fine-tuning a pre-trained model",
+        "full fine-tuning vs LoRA with peft; MiniLM end to end; a fine-tuning job on AWS",
+    ),
 )
 
 

@@ -21,6 +21,7 @@ COMPONENTS = {
     "05.multi_head_attention": "MyMultiHeadAttention",
     "07.transformer_block": "MyBlock",
     "07.gpt_forward": "MyGPT",
+    "11.lora_forward": "MyLoRALinear",
 }
 
 

@@ -10,6 +10,7 @@ from botocore.exceptions import ParamValidationError  # noqa: E402
 
 from helpers.applications import foundation_models as fm  # noqa: E402
 
+ROLE = "arn:aws:iam::123456789012:role/course-fine-tuning"
 REQUESTS = [
     (
         "bedrock-runtime",
@@ -18,6 +19,18 @@ REQUESTS = [
     ),
     ("bedrock-runtime", "invoke_model", lambda: fm.titan_embedding_request("a red ball")),
     ("sagemaker-runtime", "invoke_endpoint", lambda: fm.sagemaker_generation_request("ep-1", "Hi")),
+    (
+        "bedrock",
+        "create_model_customization_job",
+        lambda: fm.bedrock_customization_request(
+            "story-qa", ROLE, "s3://b/train.jsonl", "s3://b/out/"
+        ),
+    ),
+    (
+        "sagemaker",
+        "create_training_job",
+        lambda: fm.sagemaker_training_request("story-qa", ROLE, "s3://b/train/", "s3://b/out/"),
+    ),
 ]
 
 
@@ -102,3 +115,40 @@ def test_jumpstart_code_is_shown_not_run():
     assert any(isinstance(n, ast.ImportFrom) and n.module == "sagemaker.jumpstart.model"
                for n in tree.body)  # fmt: skip
     assert "delete_endpoint" in fm.JUMPSTART_DEPLOY_CODE
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "build", "mutate", "error"),
+    [
+        ("bedrock", "create_model_customization_job",
+         lambda: fm.bedrock_customization_request("j", ROLE, "s3://b/t", "s3://b/o"),
+         lambda r: r["hyperParameters"].update(epochCount=2), "Invalid type"),
+        ("bedrock", "create_model_customization_job",
+         lambda: fm.bedrock_customization_request("j", ROLE, "s3://b/t", "s3://b/o"),
+         lambda r: r.update(trainingData=r.pop("trainingDataConfig")), "Unknown parameter"),
+        ("sagemaker", "create_training_job",
+         lambda: fm.sagemaker_training_request("j", ROLE, "s3://b/t", "s3://b/o"),
+         lambda r: r["ResourceConfig"].update(InstanceCount="1"), "Invalid type"),
+        ("sagemaker", "create_training_job",
+         lambda: fm.sagemaker_training_request("j", ROLE, "s3://b/t", "s3://b/o"),
+         lambda r: r.update(InputData=r.pop("InputDataConfig")), "Unknown parameter"),
+    ],
+)  # fmt: skip
+def test_a_wrong_fine_tuning_field_fails_offline(service, operation, build, mutate, error):
+    request = build()
+    mutate(request)
+    with pytest.raises(ParamValidationError, match=error):
+        fm.send(service, operation, request)
+
+
+def test_fine_tuning_requests_check_their_arguments_and_state_the_cost():
+    with pytest.raises(ValueError, match="training_s3 must be an S3 URI"):
+        fm.bedrock_customization_request("j", ROLE, "/local/file", "s3://b/o")
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+        fm.bedrock_customization_request("j", ROLE, "s3://b/t", "s3://b/o", epochs=0)
+    with pytest.raises(TypeError, match=r"hyperparameters\['epochs'\] must be a str"):
+        fm.sagemaker_training_request(
+            "j", ROLE, "s3://b/t", "s3://b/o", hyperparameters={"epochs": 2}
+        )
+    request = fm.sagemaker_training_request("j", ROLE, "s3://b/t", "s3://b/o", max_hours=1.5)
+    assert fm.training_cost_text(request).startswith("at most 1.5 instance-hours of ml.g5.2xlarge")

@@ -26,7 +26,7 @@ from helpers.transformer_translator import TransformerTranslator
 
 TRAIN_THREADS = 1  # per training process; results depend on it (float reductions)
 FIRST = ("tokenizer",)  # steps the others depend on, run before them
-LAST = ("sampling-tradeoff",)  # steps that read what the others write, run after them
+LAST = ("sampling-tradeoff", "story-qa")  # steps that read what the others write, run after them
 
 # The course tokenizer: byte-level BPE trained with the tokenizers library on tiny tales.
 TOKENIZER = {"corpus_chars": 1_000_000, "corpus_seed": 0, "vocab_size": 512}
@@ -331,6 +331,39 @@ def make_seq2seq_transformer(
     return card
 
 
+def make_story_qa() -> dict:
+    """Notebook 11: full fine-tuning vs LoRA of the mini GPT on the story questions
+    (helpers.studies.finetuning.STUDY); writes data/fine-tuning.json and the LoRA adapter
+    data/story-qa-lora/. Reads the mini-gpt checkpoint."""
+    import json
+
+    from helpers.studies.finetuning import ADAPTER, RESULTS, fine_tuning_study
+
+    start = time.perf_counter()
+    result = fine_tuning_study(adapter_folder=checkpoints.data_dir() / ADAPTER)
+    result["mini_gpt_sha256"] = checkpoints.load_card("mini-gpt")["sha256"]
+    adapter = checkpoints.data_dir() / ADAPTER / "adapter_model.safetensors"
+    result["adapter_sha256"] = checkpoints.sha256_of(adapter)
+    path = checkpoints.data_dir() / RESULTS
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{path.name}: {time.perf_counter() - start:.0f} s", flush=True)
+    return result
+
+
+def make_minilm_sentiment() -> dict:
+    """Notebook 11: MiniLM fine-tuned end to end vs notebook 10's frozen head on the reviews;
+    only the measurements are kept (data/minilm-fine-tuning.json), not the 90 MB of weights."""
+    import json
+
+    from helpers.studies.finetuning import SENTIMENT_RESULTS, sentiment_study
+
+    result = sentiment_study()
+    path = checkpoints.data_dir() / SENTIMENT_RESULTS
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{path.name}: end to end {result['end_to_end']}", flush=True)
+    return result
+
+
 STEPS = {  # longest first, so the side-by-side processes finish close together
     "tokenizer": make_tokenizer,
     "seq2seq-studies": make_seq2seq_studies,  # 3 trainings: notebook 02's studies
@@ -338,6 +371,8 @@ STEPS = {  # longest first, so the side-by-side processes finish close together
     "seq2seq-bottleneck": lambda: make_seq2seq(attention=False),
     "seq2seq-attention": lambda: make_seq2seq(attention=True),
     "sampling-tradeoff": make_sampling_tradeoff,
+    "story-qa": make_story_qa,
+    "minilm-sentiment": make_minilm_sentiment,
     "seq2seq-transformer": lambda: make_seq2seq_transformer(checkpoints.data_dir()),
 }
 

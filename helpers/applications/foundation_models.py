@@ -111,6 +111,124 @@ def sagemaker_generation_request(
     }
 
 
+# --------------------------------------------------------------------------- fine-tuning (11)
+
+DEFAULT_CUSTOMIZATION_MODEL = "amazon.titan-text-lite-v1:0:4k"  # a base model Bedrock tunes
+# A Hugging Face training container in one region (an example URI: the SageMaker SDK's
+# JumpStartEstimator looks up the right image for a JumpStart model and region).
+HF_TRAINING_IMAGE = (
+    "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:"
+    "2.1.0-transformers4.36.0-gpu-py310-cu121-ubuntu20.04"
+)
+
+
+def _check_s3(name: str, uri: object) -> None:
+    if not isinstance(uri, str) or not uri.startswith("s3://") or len(uri) <= len("s3://"):
+        raise ValueError(f"{name} must be an S3 URI like 's3://bucket/path', got {uri!r}")
+
+
+def _check_name(name: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+
+
+def bedrock_customization_request(
+    job_name: str,
+    role_arn: str,
+    training_s3: str,
+    output_s3: str,
+    base_model: str = DEFAULT_CUSTOMIZATION_MODEL,
+    epochs: int = 2,
+    batch_size: int = 1,
+    learning_rate: float = 1e-5,
+) -> dict[str, Any]:
+    """Keyword arguments of bedrock `create_model_customization_job`: fine-tune `base_model` on
+    the JSON Lines file at `training_s3` ({"prompt": ..., "completion": ...} per line). Bedrock
+    takes its hyperparameters as strings."""
+    for name, value in (("job_name", job_name), ("role_arn", role_arn)):
+        _check_name(name, value)
+    _check_s3("training_s3", training_s3)
+    _check_s3("output_s3", output_s3)
+    check_int("epochs", epochs, low=1)
+    check_int("batch_size", batch_size, low=1)
+    check_number("learning_rate", learning_rate, 0, 1, low_open=True)
+    return {
+        "jobName": job_name,
+        "customModelName": f"{job_name}-model",
+        "roleArn": role_arn,
+        "baseModelIdentifier": base_model,
+        "customizationType": "FINE_TUNING",
+        "trainingDataConfig": {"s3Uri": training_s3},
+        "outputDataConfig": {"s3Uri": output_s3},
+        "hyperParameters": {
+            "epochCount": str(epochs),
+            "batchSize": str(batch_size),
+            "learningRate": str(learning_rate),
+        },
+    }
+
+
+def sagemaker_training_request(
+    job_name: str,
+    role_arn: str,
+    training_s3: str,
+    output_s3: str,
+    instance_type: str = "ml.g5.2xlarge",
+    max_hours: float = 2.0,
+    hyperparameters: dict[str, str] | None = None,
+    image: str = HF_TRAINING_IMAGE,
+) -> dict[str, Any]:
+    """Keyword arguments of sagemaker `create_training_job`: one instance of `instance_type`
+    runs the training container on the data at `training_s3` and writes the fine-tuned model
+    to `output_s3`. SageMaker bills the instance for every second the job runs, up to
+    `max_hours` (the job is stopped there)."""
+    for name, value in (("job_name", job_name), ("role_arn", role_arn),
+                        ("instance_type", instance_type)):  # fmt: skip
+        _check_name(name, value)
+    _check_s3("training_s3", training_s3)
+    _check_s3("output_s3", output_s3)
+    check_number("max_hours", max_hours, 0, 24 * 5, low_open=True)
+    hyperparameters = dict(hyperparameters or {"epochs": "2", "learning_rate": "0.0001",
+                                               "lora_r": "8"})  # fmt: skip
+    for key, value in hyperparameters.items():
+        if not isinstance(value, str):
+            raise TypeError(f"hyperparameters[{key!r}] must be a str (SageMaker passes them as "
+                            f"text), got {value!r}")  # fmt: skip
+    return {
+        "TrainingJobName": job_name,
+        "RoleArn": role_arn,
+        "AlgorithmSpecification": {"TrainingImage": image, "TrainingInputMode": "File"},
+        "HyperParameters": hyperparameters,
+        "InputDataConfig": [
+            {
+                "ChannelName": "training",
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": training_s3,
+                        "S3DataDistributionType": "FullyReplicated",
+                    }
+                },
+            }
+        ],
+        "OutputDataConfig": {"S3OutputPath": output_s3},
+        "ResourceConfig": {"InstanceType": instance_type, "InstanceCount": 1, "VolumeSizeInGB": 50},
+        "StoppingCondition": {"MaxRuntimeInSeconds": int(max_hours * 3600)},
+    }
+
+
+def training_cost_text(request: dict[str, Any]) -> str:
+    """What a training job request would cost, in the terms AWS prices it (instance hours)."""
+    resources = request["ResourceConfig"]
+    hours = request["StoppingCondition"]["MaxRuntimeInSeconds"] / 3600
+    n, kind = resources["InstanceCount"], resources["InstanceType"]
+    return (
+        f"at most {n * hours:g} instance-hours of {kind} ({n} instance x {hours:g} h, billed "
+        f"per second while the job runs), plus S3 storage; multiply by the on-demand price of "
+        f"{kind} for SageMaker training in your region (the SageMaker pricing page)"
+    )
+
+
 JUMPSTART_DEPLOY_CODE = """\
 # Run only with an AWS account: it creates an endpoint that is billed while it runs.
 from sagemaker.jumpstart.model import JumpStartModel
@@ -138,6 +256,12 @@ STUB_RESPONSES = {
     ("bedrock-runtime", "invoke_model"): {
         "body": b'{"embedding": [0.0], "inputTextTokenCount": 1}',
         "contentType": "application/json",
+    },
+    ("bedrock", "create_model_customization_job"): {
+        "jobArn": "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/stubbed"
+    },
+    ("sagemaker", "create_training_job"): {
+        "TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/stubbed"
     },
     ("sagemaker-runtime", "invoke_endpoint"): {
         "Body": b'[{"generated_text": "(stubbed reply)"}]',
@@ -183,7 +307,11 @@ def send(service: str, operation: str, request: dict[str, Any], region: str = "u
 
 
 def reply_text(response: dict[str, Any]) -> str:
-    """The generated text or embedding summary of a response from any of the three requests."""
+    """The generated text or embedding summary of a response from any of the requests (for a
+    fine-tuning job: the job's ARN)."""
+    for key in ("jobArn", "TrainingJobArn"):
+        if key in response:
+            return f"job started: {response[key]}"
     if "output" in response:  # bedrock converse
         return "".join(part.get("text", "") for part in response["output"]["message"]["content"])
     for key in ("body", "Body"):  # invoke_model / invoke_endpoint: a stream or bytes of JSON
