@@ -139,6 +139,7 @@ def train_gpt(
     device = model_device(model)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = make_optimizer(model, config)
+    scheduler = WarmupCosine(optimizer, config)  # learning_rate(step, config) at every step
     history = History()
     T = model.config.context_length
     train_seconds = 0.0
@@ -146,28 +147,22 @@ def train_gpt(
     bar = Progress(config.steps, "training", enabled=progress)
     for step in range(config.steps):
         start = time.perf_counter()
-        lr = learning_rate(step, config)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        history.lr.append(optimizer.param_groups[0]["lr"])  # this step's learning rate
         x, y = get_batch(train_ids, config.batch_size, T, generator)
-        loss = lm_loss(model(x.to(device)), y.to(device))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
+        tokens = torch.cat([x, y[:, -1:]], dim=1).to(device)  # (B, T + 1): each window whole
+        loss = train_step(model, optimizer, scheduler, tokens, config.grad_clip)
         train_seconds += time.perf_counter() - start
-        history.train_loss.append(loss.item())
-        history.lr.append(lr)
+        history.train_loss.append(loss)
         last = step == config.steps - 1
         if (step + 1) % config.eval_every == 0 or last:
             val = estimate_loss(model, val_ids, config.eval_batches, config.batch_size)
             history.eval_steps.append(step + 1)
             history.val_loss.append(val)
-            bar.update(step + 1, train=loss.item(), val=val)
+            bar.update(step + 1, train=loss, val=val)
             if on_eval is not None:
                 on_eval(step + 1, model, history)
         else:
-            bar.update(step + 1, train=loss.item())
+            bar.update(step + 1, train=loss)
     bar.close()
     history.tokens_per_s = config.steps * config.batch_size * T / max(train_seconds, 1e-9)
     model.eval()

@@ -36,6 +36,7 @@ from helpers.seq2seq import (
     Seq2Seq,
     Vocab,
     _length_bucketed_batches,
+    _pad,
     accuracy_by_length,
     scheduled_lr,
     train_step,
@@ -330,13 +331,6 @@ def _batch(model, pairs) -> tuple[torch.Tensor, torch.Tensor]:
     src = _pad([model.src_vocab.encode(s) for s, _ in pairs])
     tgt = _pad([[SOS_ID, *model.tgt_vocab.encode(t, add_eos=True)] for _, t in pairs])
     return src, tgt
-
-
-def _pad(rows) -> torch.Tensor:
-    out = torch.full((len(rows), max(map(len, rows))), PAD_ID, dtype=torch.long)
-    for i, row in enumerate(rows):
-        out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-    return out
 
 
 def _optimizers(models: dict) -> dict[str, torch.optim.Adam]:
